@@ -1,0 +1,1 @@
+"""Participants, registrations, check-ins, tokens, public mobile pages and the staff scanner."""

@@ -1,0 +1,132 @@
+"""Participants and what they did at events: registrations, check-ins, undone check-ins, scans."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventsvc.core.timeutil import utcnow
+from eventsvc.db import Base, TimestampMixin
+from eventsvc.events.models import Event
+from eventsvc.orgs.models import User
+
+SELF_SCAN = "self"
+STAFF_SCAN = "staff"
+MANUAL = "manual"
+IMPORT = "import"
+METHOD_LABELS = {SELF_SCAN: "扫码自助", STAFF_SCAN: "工作人员扫码", MANUAL: "人工补录", IMPORT: "纸质导入"}
+
+REGISTERED = "registered"
+WAITLISTED = "waitlisted"
+CANCELLED = "cancelled"
+REG_STATUS_LABELS = {REGISTERED: "已报名", WAITLISTED: "候补中", CANCELLED: "已取消"}
+
+
+class Participant(TimestampMixin, Base):
+    """A worker, identified by a normalized mainland mobile number."""
+
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    workplace: Mapped[str] = mapped_column(String(100), default="")
+    group: Mapped[str] = mapped_column("group_label", String(20), default="")
+
+
+class CheckIn(Base):
+    """One person present at one event (一人次); the unique constraint forbids a second."""
+
+    __tablename__ = "check_in"
+    __table_args__ = (
+        UniqueConstraint("event_id", "participant_id"),
+        Index("ix_check_in_event_time", "event_id", "checked_in_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    checked_in_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    method: Mapped[str] = mapped_column(String(10))
+    by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    registration_id: Mapped[Optional[int]] = mapped_column(ForeignKey("registration.id"))
+    checked_out_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    checked_out_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    is_provisional: Mapped[bool] = mapped_column(default=False)  # decided offline, not yet confirmed
+
+    event: Mapped[Event] = relationship()
+    participant: Mapped[Participant] = relationship(lazy="joined")
+    by_user: Mapped[Optional[User]] = relationship(foreign_keys=[by_user_id])
+
+    @property
+    def method_label(self) -> str:
+        return METHOD_LABELS.get(self.method, self.method)
+
+    @property
+    def duration_minutes(self) -> int | None:
+        if self.checked_out_at is None:
+            return None
+        return max(0, int((self.checked_out_at - self.checked_in_at).total_seconds() // 60))
+
+
+class CheckInUndo(Base):
+    """The record a check-in leaves when staff undo it: who, when, and what was removed."""
+
+    __tablename__ = "check_in_undo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    checked_in_at: Mapped[datetime] = mapped_column(DateTime)
+    method: Mapped[str] = mapped_column(String(10))
+    by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    undone_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    undone_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    participant: Mapped[Participant] = relationship()
+    undone_by: Mapped[User] = relationship(foreign_keys=[undone_by_id])
+
+
+class Registration(TimestampMixin, Base):
+    """A worker's sign-up ahead of an event (报名), with a ticket token for the e-ticket QR."""
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        UniqueConstraint("event_id", "participant_id"),
+        Index("ix_registration_event_status", "event_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default=REGISTERED)
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    promoted_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+
+    event: Mapped[Event] = relationship()
+    participant: Mapped[Participant] = relationship(lazy="joined")
+
+    @property
+    def status_label(self) -> str:
+        return REG_STATUS_LABELS.get(self.status, self.status)
+
+
+class ScanRecord(Base):
+    """A staff scan keyed by the id the scanning device made, so a resent scan is answered, not redone."""
+
+    __tablename__ = "scan_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_scan_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    scanned_at: Mapped[datetime] = mapped_column(DateTime)  # when the device saw the code
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20))
+    result_json: Mapped[str] = mapped_column(Text, default="{}")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,1 @@
+"""Events: one held activity under a program, its venue and publishing."""

@@ -1,0 +1,165 @@
+"""State changes for events: create, edit, publish, cancel, counted quantities."""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence
+
+from sqlalchemy import select
+
+from eventsvc.core.exceptions import OperationError
+from eventsvc.core.timeutil import utcnow
+from eventsvc.core.tokens import random_code
+from eventsvc.events.models import (
+    CANCELLED, DRAFT, KINDS, LEVELS, PUBLISHED, QR_DYNAMIC, QR_STATIC, REG_OFF, REG_ON, TARGET_GROUPS,
+    Event, EventQuantity,
+)
+from eventsvc.extensions import db
+from eventsvc.orgs.models import Organization, User
+from eventsvc.programs.models import Program
+
+# Fields an organizer edits on the event form; everything else changes through named operations.
+EDITABLE_FIELDS = (
+    "title", "description", "level", "kind", "starts_at", "ends_at", "venue_name", "venue_address",
+    "capacity", "target_groups", "checkin_opens_at", "checkin_closes_at", "registration_mode",
+    "registration_opens_at", "registration_closes_at", "registration_capacity", "waitlist_enabled",
+    "requires_registration", "qr_mode", "checkout_enabled", "expected_attendance",
+)
+
+
+def _check_manager(by: Optional[User], org: Organization) -> None:
+    if by is not None and (not by.can_manage or not by.reaches(org)):
+        raise OperationError("您无权管理该组织的活动", code="forbidden")
+
+
+def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, v in values.items() if k in EDITABLE_FIELDS}
+    for key in ("title", "description", "venue_name", "venue_address"):
+        if key in data:
+            data[key] = (data[key] or "").strip()
+    if "target_groups" in data and not isinstance(data["target_groups"], str):
+        groups = [g for g in data["target_groups"] if g in TARGET_GROUPS]
+        data["target_groups"] = ",".join(groups)
+    return data
+
+
+def _validate(event: Event) -> None:
+    if not event.title:
+        raise OperationError("请填写活动名称", field="title")
+    if event.level not in LEVELS:
+        raise OperationError("活动级别无效", field="level")
+    if event.kind not in KINDS:
+        raise OperationError("活动类型无效", field="kind")
+    if not event.starts_at or not event.ends_at:
+        raise OperationError("请填写开始和结束时间", field="starts_at")
+    if event.ends_at <= event.starts_at:
+        raise OperationError("结束时间必须晚于开始时间", field="ends_at")
+    for field in ("capacity", "registration_capacity", "expected_attendance"):
+        value = getattr(event, field)
+        if value is not None and value <= 0:
+            raise OperationError("人数必须是正整数", field=field)
+    opens, closes = event.checkin_opens_at, event.checkin_closes_at
+    if opens and closes and closes <= opens:
+        raise OperationError("签到截止时间必须晚于签到开始时间", field="checkin_closes_at")
+    if event.registration_mode not in (REG_OFF, REG_ON):
+        raise OperationError("报名设置无效", field="registration_mode")
+    if event.qr_mode not in (QR_STATIC, QR_DYNAMIC):
+        raise OperationError("二维码模式无效", field="qr_mode")
+    if event.requires_registration and event.registration_mode != REG_ON:
+        raise OperationError("要求凭报名签到时，必须开启报名", field="requires_registration")
+
+
+def _new_code() -> str:
+    while True:
+        code = random_code()
+        if db.session.scalar(select(Event.id).where(Event.code == code)) is None:
+            return code
+
+
+def create_event(
+    program: Program,
+    organization: Organization,
+    *,
+    by: Optional[User],
+    quantities: Sequence[tuple[str, str, int]] = (),
+    **values: Any,
+) -> Event:
+    """Create a draft event of `organization` under `program`."""
+    _check_manager(by, organization)
+    data = _clean(values)
+    event = Event(program=program, organization=organization, code=_new_code(), status=DRAFT,
+                  created_by_id=by.id if by else None)
+    for key, value in data.items():
+        setattr(event, key, value)
+    for field, default in (("level", "街道级"), ("kind", "其他"), ("registration_mode", REG_OFF),
+                           ("qr_mode", QR_STATIC), ("target_groups", ""), ("waitlist_enabled", True),
+                           ("requires_registration", False), ("checkout_enabled", False)):
+        if getattr(event, field) is None:
+            setattr(event, field, default)
+    _validate(event)
+    db.session.add(event)
+    db.session.flush()
+    set_quantities(event, quantities, by=by)
+    return event
+
+
+def update_event(event: Event, *, by: Optional[User], organization: Optional[Organization] = None,
+                 **values: Any) -> Event:
+    """Change an event's editable fields; a cancelled event is frozen."""
+    _check_manager(by, event.organization)
+    if event.status == CANCELLED:
+        raise OperationError("活动已取消，不能再修改", code="cancelled")
+    if organization is not None and organization.id != event.organization_id:
+        _check_manager(by, organization)
+        event.organization = organization
+    for key, value in _clean(values).items():
+        setattr(event, key, value)
+    _validate(event)
+    db.session.flush()
+    return event
+
+
+def publish_event(event: Event, *, by: Optional[User]) -> Event:
+    """Publish a draft so that workers can check in and it counts once held."""
+    _check_manager(by, event.organization)
+    if event.status == CANCELLED:
+        raise OperationError("活动已取消，不能发布", code="cancelled")
+    if event.status != PUBLISHED:
+        event.status = PUBLISHED
+        event.published_at = utcnow()
+        db.session.flush()
+    return event
+
+
+def cancel_event(event: Event, *, by: Optional[User], reason: str = "") -> Event:
+    """Cancel an event: it stops accepting check-ins and no longer counts as a session."""
+    _check_manager(by, event.organization)
+    if event.status == CANCELLED:
+        raise OperationError("活动已经取消", code="cancelled")
+    event.status = CANCELLED
+    event.cancelled_at = utcnow()
+    event.cancel_reason = reason.strip()[:200]
+    db.session.flush()
+    return event
+
+
+def set_quantities(event: Event, rows: Sequence[tuple[str, str, int]], *, by: Optional[User]) -> None:
+    """Replace the counted quantities (label, unit, value) an event records."""
+    _check_manager(by, event.organization)
+    seen: set[str] = set()
+    items: list[EventQuantity] = []
+    for label, unit, value in rows:
+        label = (label or "").strip()
+        if not label:
+            continue
+        if label in seen:
+            raise OperationError(f"“{label}”填写了两次", field="quantities")
+        if value is None or int(value) < 0:
+            raise OperationError("数量不能为负数", field="quantities")
+        seen.add(label)
+        existing = next((q for q in event.quantities if q.label == label), None)
+        item = existing or EventQuantity(label=label)
+        item.unit = (unit or "").strip()
+        item.value = int(value)
+        items.append(item)
+    event.quantities = items
+    db.session.flush()
+

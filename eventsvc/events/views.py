@@ -1,0 +1,4 @@
+"""Views of the events module."""
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)

@@ -1,0 +1,1 @@
+"""Organizations (the union tree), users and login."""

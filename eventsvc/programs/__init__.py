@@ -1,0 +1,1 @@
+"""Programs (a year's lines of work) and their targets."""

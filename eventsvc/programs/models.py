@@ -1,0 +1,97 @@
+"""Programs, their targets and per-organization shares."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventsvc.db import Base, TimestampMixin
+from eventsvc.orgs.models import Organization
+
+SESSIONS = "sessions"
+ATTENDANCES = "attendances"
+PARTICIPANTS = "participants"
+CUSTOM = "custom"
+
+METRIC_LABELS = {SESSIONS: "场次", ATTENDANCES: "人次", PARTICIPANTS: "人数", CUSTOM: "其他"}
+METRIC_UNITS = {SESSIONS: "场", ATTENDANCES: "人次", PARTICIPANTS: "人"}
+
+CATEGORIES = ["思想引领", "劳模工匠", "产业工人", "技能提升", "关爱服务", "文体活动", "新就业形态", "法律服务", "组织建设", "其他"]
+
+program_lead_department = Table(
+    "program_lead_department",
+    Base.metadata,
+    Column("program_id", ForeignKey("program.id", ondelete="CASCADE"), primary_key=True),
+    Column("organization_id", ForeignKey("organization.id"), primary_key=True),
+)
+
+program_participating_org = Table(
+    "program_participating_org",
+    Base.metadata,
+    Column("program_id", ForeignKey("program.id", ondelete="CASCADE"), primary_key=True),
+    Column("organization_id", ForeignKey("organization.id"), primary_key=True),
+)
+
+
+class Program(TimestampMixin, Base):
+    """A line of work for a year (工作要点条目), owned by the organization that set it."""
+
+    __tablename__ = "program"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(40), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    plan_item: Mapped[str] = mapped_column(String(20), default="")  # e.g. "12" in the year's plan
+    starts_on: Mapped[Optional[date]] = mapped_column(Date)
+    ends_on: Mapped[Optional[date]] = mapped_column(Date)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+
+    organization: Mapped[Organization] = relationship()
+    lead_departments: Mapped[list[Organization]] = relationship(secondary=program_lead_department)
+    participating_orgs: Mapped[list[Organization]] = relationship(secondary=program_participating_org)
+    targets: Mapped[list["Target"]] = relationship(
+        back_populates="program", cascade="all, delete-orphan", order_by="Target.id"
+    )
+
+    @property
+    def overall_targets(self) -> list["Target"]:
+        return [t for t in self.targets if t.organization_id is None]
+
+    @property
+    def share_targets(self) -> list["Target"]:
+        return [t for t in self.targets if t.organization_id is not None]
+
+
+class Target(Base):
+    """A goal of a program: N 场 / 人次 / 人 / custom units, overall or one organization's share."""
+
+    __tablename__ = "target"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"), index=True)
+    metric: Mapped[str] = mapped_column(String(20))
+    # For custom metrics: what is counted (清凉礼包) and its unit (份); events record the same label.
+    label: Mapped[str] = mapped_column(String(40), default="")
+    unit: Mapped[str] = mapped_column(String(10), default="")
+    value: Mapped[int] = mapped_column(Integer)
+    organization_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organization.id"), index=True)
+    level: Mapped[str] = mapped_column(String(10), default="")  # optional: sessions of one level only
+
+    program: Mapped[Program] = relationship(back_populates="targets")
+    organization: Mapped[Optional[Organization]] = relationship()
+
+    @property
+    def unit_label(self) -> str:
+        return self.unit if self.metric == CUSTOM else METRIC_UNITS[self.metric]
+
+    @property
+    def metric_label(self) -> str:
+        if self.metric == CUSTOM:
+            return self.label
+        base = METRIC_LABELS[self.metric]
+        return f"{self.level}{base}" if self.level else base

@@ -1,0 +1,4 @@
+"""Views of the programs module."""
+from flask import Blueprint
+
+bp = Blueprint("programs", __name__)

@@ -1,0 +1,1 @@
+"""Counting rules, progress against targets, rollups by organization, the dashboard."""

@@ -1,0 +1,4 @@
+"""Views of the reports module."""
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)
