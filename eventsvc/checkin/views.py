@@ -1,4 +1,7 @@
-"""Views of the checkin module."""
+"""The checkin blueprint; its routes live in the files imported at the bottom."""
 from flask import Blueprint
 
 bp = Blueprint("checkin", __name__)
+
+# Route modules register on `bp` when imported (after bp exists).
+from eventsvc.checkin import public_views, registration_views, scanner_views, staff_views  # noqa: E402,F401

@@ -1,0 +1,2 @@
+"""Routes of the checkin blueprint (public_views)."""
+from eventsvc.checkin.views import bp  # noqa: F401

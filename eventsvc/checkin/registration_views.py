@@ -1,0 +1,2 @@
+"""Routes of the checkin blueprint (registration_views)."""
+from eventsvc.checkin.views import bp  # noqa: F401
