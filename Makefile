@@ -1,4 +1,5 @@
 # eventsvc: `make run` serves the demo, `make test` runs the whole suite. Both set everything up.
+.DEFAULT_GOAL := setup
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,13 +8,19 @@ FLASK := $(BIN)/flask --app eventsvc
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run serve test test-sqlite test-pg system-deps migrate seed bench clean
+# Refresh the pins after changing dependencies in pyproject.toml.
+lock: setup
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock
 
-$(STAMP): pyproject.toml
+.PHONY: lock setup run serve test test-sqlite test-pg system-deps migrate seed bench clean
+
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv
-	$(BIN)/uv pip install --python $(BIN)/python -q -e ".[dev]"
+	# Pinned versions first (repeatable installs), then the project itself.
+	$(BIN)/uv pip install --python $(BIN)/python -q -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python -q --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
