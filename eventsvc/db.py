@@ -1,10 +1,12 @@
 """Declarative base with a constraint naming convention and shared column mixins."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Iterator
 
 from sqlalchemy import DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from eventsvc.core.timeutil import utcnow
 
@@ -29,3 +31,21 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A SAVEPOINT that stays inside the surrounding transaction on every database.
+
+    Python's sqlite3 runs SELECTs outside a transaction and does not BEGIN before SAVEPOINT, so
+    a savepoint opened after only reads would become the outermost transaction and its RELEASE
+    would commit. Opening the real transaction first keeps a later rollback complete. Reads before
+    it still run outside, so concurrent writers wait on the lock instead of failing on a stale snapshot.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        if raw is not None and not raw.in_transaction:
+            raw.execute("BEGIN")
+    with session.begin_nested():
+        yield

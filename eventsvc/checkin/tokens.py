@@ -14,6 +14,8 @@ from eventsvc.core.exceptions import OperationError
 
 _DYNAMIC_SALT = "eventsvc.dynamic-qr"
 _PERSON_SALT = "eventsvc.participant-cookie"
+# The cookie on a worker's phone that remembers their details (signed, see dump_person).
+PERSON_COOKIE = "evs_person"
 
 
 class DynamicCodeRefused(OperationError):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -10,8 +10,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.validators import Optional as OptionalValue
+from wtforms.i18n import get_translations
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsvc.core.timeutil import from_local, to_local
@@ -32,13 +34,34 @@ EXTRA_QUANTITY_ROWS = 2
 
 
 def _local_time(label: str, required: bool = False) -> DateTimeLocalField:
-    first = DataRequired("请填写时间") if required else OptionalValue()
+    # InputRequired (not DataRequired) so an unparsable time keeps its own message.
+    first = InputRequired("请填写时间") if required else OptionalValue()
     return DateTimeLocalField(label, validators=[first], format=LOCAL_FORMATS, invalid_value_message=BAD_TIME)
 
 
+def _at_least(minimum: int, message: str) -> Callable[[Any, Any], None]:
+    """Check a number's lower bound, staying quiet when the number did not parse (its message says why)."""
+
+    def check(form: Any, field: Any) -> None:
+        if field.data is not None and field.data < minimum:
+            raise ValidationError(message)
+
+    return check
+
+
 def _count(label: str) -> IntegerField:
-    return IntegerField(label, validators=[OptionalValue(), NumberRange(min=1, message="人数必须是正整数")],
+    return IntegerField(label, validators=[OptionalValue(), _at_least(1, "人数必须是正整数")],
                         invalid_value_message=BAD_NUMBER)
+
+
+class ChineseForm(FlaskForm):
+    """A FlaskForm whose built-in messages ("Not a valid choice") come out in Chinese."""
+
+    class Meta:
+        locales = ["zh"]
+
+        def get_translations(self, form: Any) -> Any:
+            return get_translations(self.locales)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -51,13 +74,16 @@ class MultiCheckboxField(SelectMultipleField):
 class QuantityRow(Form):
     """One counted quantity: 清凉礼包 / 份 / 300 (no CSRF: it is nested in EventForm)."""
 
+    class Meta:
+        locales = ["zh"]
+
     label = StringField("名称", validators=[Length(max=40, message="名称不能超过 40 个字")])
     unit = StringField("单位", validators=[Length(max=10, message="单位不能超过 10 个字")])
-    value = IntegerField("数量", validators=[OptionalValue(), NumberRange(min=0, message="数量不能为负数")],
+    value = IntegerField("数量", validators=[OptionalValue(), _at_least(0, "数量不能为负数")],
                          invalid_value_message=BAD_NUMBER)
 
 
-class EventForm(FlaskForm):
+class EventForm(ChineseForm):
     """Everything an organizer sets on an event; select choices are filled in by the view."""
 
     program_id = SelectField("所属项目", coerce=int, validators=[DataRequired("请选择所属项目")],
@@ -65,29 +91,33 @@ class EventForm(FlaskForm):
     organization_id = SelectField("主办单位", coerce=int, validators=[DataRequired("请选择主办单位")])
     title = StringField("活动名称", validators=[DataRequired("请填写活动名称"), Length(max=120, message="活动名称不能超过 120 个字")])
     description = TextAreaField("活动内容", validators=[Length(max=5000, message="内容太长")])
-    level = SelectField("活动级别", choices=[(v, v) for v in LEVELS], default="街道级")
-    kind = SelectField("活动类型", choices=[(v, v) for v in KINDS], default="其他")
+    level = SelectField("活动级别", choices=list(LEVELS), default="街道级")
+    kind = SelectField("活动类型", choices=list(KINDS), default="其他")
     starts_at = _local_time("开始时间", required=True)
     ends_at = _local_time("结束时间", required=True)
     venue_name = StringField("活动地点", validators=[Length(max=120, message="地点名称不能超过 120 个字")])
     venue_address = StringField("详细地址", validators=[Length(max=200, message="地址不能超过 200 个字")])
     capacity = _count("场地容量（人）")
-    target_groups = MultiCheckboxField("服务对象", choices=[(g, g) for g in TARGET_GROUPS])
+    target_groups = MultiCheckboxField("服务对象", choices=list(TARGET_GROUPS))
     checkin_opens_at = _local_time("签到开始（可选）")
     checkin_closes_at = _local_time("签到截止（可选）")
     quantities = FieldList(FormField(QuantityRow), min_entries=0)
 
-    registration_mode = SelectField("活动报名", choices=[(REG_OFF, "不需要报名"), (REG_ON, "开放报名")], default=REG_OFF)
+    registration_mode = SelectField("活动报名", choices=[SelectChoice(REG_OFF, "不需要报名"), SelectChoice(REG_ON, "开放报名")], default=REG_OFF)
     registration_opens_at = _local_time("报名开始（可选）")
     registration_closes_at = _local_time("报名截止（可选）")
     registration_capacity = _count("报名名额（人）")
     waitlist_enabled = BooleanField("名额满后允许候补", default=True)
     requires_registration = BooleanField("仅限已报名职工签到")
-    qr_mode = SelectField("签到二维码", choices=[(QR_STATIC, "固定二维码（可打印张贴）"),
-                                             (QR_DYNAMIC, "动态二维码（现场屏幕展示，定时刷新，防转发）")],
+    qr_mode = SelectField("签到二维码", choices=[SelectChoice(QR_STATIC, "固定二维码（可打印张贴）"),
+                                             SelectChoice(QR_DYNAMIC, "动态二维码（现场屏幕展示，定时刷新，防转发）")],
                           default=QR_STATIC)
     checkout_enabled = BooleanField("需要签退（记录离场时间）")
     expected_attendance = _count("预计参加人数")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.quantity_errors: list[str] = []
 
     def validate(self, extra_validators: Optional[dict[str, Any]] = None) -> bool:
         """Add the cross-field rules a single field cannot see."""
@@ -143,7 +173,7 @@ def event_form_data(event: Event) -> dict[str, Any]:
     return data
 
 
-class CancelForm(FlaskForm):
+class CancelForm(ChineseForm):
     """The confirmation step before an event is cancelled."""
 
     reason = TextAreaField("取消原因（可选）", validators=[Length(max=200, message="原因不能超过 200 个字")])

@@ -1,4 +1,248 @@
-"""Views of the programs module."""
-from flask import Blueprint
+"""Program pages: the list, create/edit with targets, delete, and the drill-down by organization.
+
+Figures come from progress/ (the counting rules live there); this module only reads them.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
+
+from eventsvc.core.exceptions import OperationError
+from eventsvc.core.pagination import page_args
+from eventsvc.core.permissions import MANAGE_ROLES, require, roles_required, staff_required
+from eventsvc.core.timeutil import utcnow
+from eventsvc.events.models import Event
+from eventsvc.events.queries import events_in_scope
+from eventsvc.extensions import db
+from eventsvc.orgs.models import Organization, User
+from eventsvc.orgs.queries import org_choices
+from eventsvc.programs.forms import (
+    LEVELS, METRIC_CHOICES, ProgramForm, TargetRow, orgs_by_id, rows_for, rows_from_form, specs_from_rows,
+)
+from eventsvc.programs.models import CATEGORIES, Program
+from eventsvc.programs.operations import create_program as op_create_program
+from eventsvc.programs.operations import delete_program as op_delete_program
+from eventsvc.programs.operations import set_targets, update_program
+from eventsvc.programs.queries import get_program_for, programs_visible_to
+from eventsvc.progress.dashboard import (
+    event_phase, load_program, local_year, org_rollup, pick_year, programs_progress, quantity_labels, with_targets,
+)
+from eventsvc.progress.queries import event_attendance
 
 bp = Blueprint("programs", __name__)
+
+
+@bp.context_processor
+def _template_helpers() -> dict[str, Any]:
+    # Links to other modules' pages appear only once those endpoints are registered.
+    return {"has_endpoint": lambda name: name in current_app.view_functions}
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
+def _managed_program(program_id: int) -> Program:
+    """Load a program the current manager may change: 404 when invisible, 403 when only visible."""
+    program = get_program_for(_user(), program_id)
+    require(program is not None)
+    assert program is not None
+    require(_user().reaches(program.organization), 403)
+    return program
+
+
+@bp.route("/programs")
+@staff_required
+def list_programs():  # type: ignore[no-untyped-def]
+    """List the programs the user may see, by year and category, with compact progress."""
+    user = _user()
+    year, years = pick_year(user, request.args.get("year"))
+    category = request.args.get("category", "")
+    if category not in CATEGORIES:
+        category = ""
+    stmt = programs_visible_to(user, year)
+    if category:
+        stmt = stmt.where(Program.category == category)
+    page, per_page = page_args()
+    pagination = db.paginate(with_targets(stmt), page=page, per_page=per_page, error_out=False)
+    progress = programs_progress(user, pagination.items)
+    return render_template(
+        "programs/list.html", pagination=pagination, progress=progress, year=year, years=years,
+        category=category, categories=CATEGORIES, scoped=bool(user.scope_path),
+    )
+
+
+def _apply_error(form: ProgramForm, exc: OperationError, general: list[str], target_errors: list[str]) -> None:
+    """Show an operation's refusal beside its field, else above the targets or the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and exc.field != "targets":
+        field.errors = [*field.errors, exc.message]
+    elif exc.field == "targets":
+        target_errors.append(exc.message)
+    else:
+        general.append(exc.message)
+
+
+def _with_blank_row(rows: list[TargetRow]) -> list[TargetRow]:
+    return rows if any(r.is_blank for r in rows) else rows + [TargetRow()]
+
+
+def _allowed_share_ids(user: User) -> set[int]:
+    """Return the organizations a share target may name: those in the user's scope."""
+    return {i for i, _ in org_choices(user)}
+
+
+def _render_form(form: ProgramForm, rows: list[TargetRow], *, program: Optional[Program] = None,
+                 general: Optional[list[str]] = None, target_errors: Optional[list[str]] = None,
+                 status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template(
+        "programs/form.html", form=form, rows=rows, program=program, general_errors=general or [],
+        target_errors=target_errors or [], share_choices=org_choices(_user()), blank_row=TargetRow(),
+        metric_choices=METRIC_CHOICES, levels=LEVELS,
+    ), status
+
+
+@bp.route("/programs/new", methods=["GET", "POST"])
+@roles_required(*MANAGE_ROLES)
+def create_program():  # type: ignore[no-untyped-def]
+    """Create a program with its targets."""
+    user = _user()
+    form = ProgramForm.for_user(user)
+    if request.method == "GET":
+        form.year.data = local_year()
+        if any(i == user.organization_id for i, _ in form.organization_id.choices):  # type: ignore[union-attr]
+            form.organization_id.data = user.organization_id
+        return _render_form(form, rows_for(None))
+
+    rows = rows_from_form(request.form)
+    general: list[str] = []
+    target_errors: list[str] = []
+    form_ok = form.validate_on_submit()
+    specs = specs_from_rows(rows, _allowed_share_ids(user))
+    if form_ok and specs is not None:
+        try:
+            program = op_create_program(
+                by=user,
+                organization=db.session.get(Organization, form.organization_id.data),
+                year=form.year.data,
+                name=form.name.data,
+                category=form.category.data or "",
+                description=form.description.data or "",
+                plan_item=form.plan_item.data or "",
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                lead_departments=orgs_by_id(form.lead_department_ids.data or []),
+                participating_orgs=orgs_by_id(form.participating_org_ids.data or []),
+                targets=specs,
+            )
+        except OperationError as exc:
+            db.session.rollback()
+            _apply_error(form, exc, general, target_errors)
+        else:
+            db.session.commit()
+            flash(f"已创建项目“{program.name}”。", "success")
+            return redirect(url_for("programs.view_program", program_id=program.id))
+    return _render_form(form, _with_blank_row(rows), general=general, target_errors=target_errors, status=400)
+
+
+@bp.route("/programs/<int:program_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGE_ROLES)
+def edit_program(program_id: int):  # type: ignore[no-untyped-def]
+    """Edit a program's fields and replace its targets."""
+    user = _user()
+    program = _managed_program(program_id)
+    if request.method == "GET":
+        form = ProgramForm.for_user(user, editing=True, obj=program)
+        form.lead_department_ids.data = [o.id for o in program.lead_departments]
+        form.participating_org_ids.data = [o.id for o in program.participating_orgs]
+        return _render_form(form, rows_for(program), program=program)
+
+    form = ProgramForm.for_user(user, editing=True)
+    rows = rows_from_form(request.form)
+    general: list[str] = []
+    target_errors: list[str] = []
+    form_ok = form.validate_on_submit()
+    specs = specs_from_rows(rows, _allowed_share_ids(user))
+    if form_ok and specs is not None:
+        try:
+            update_program(
+                program,
+                by=user,
+                year=form.year.data,
+                name=form.name.data,
+                category=form.category.data or "",
+                description=form.description.data or "",
+                plan_item=form.plan_item.data or "",
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                lead_departments=orgs_by_id(form.lead_department_ids.data or []),
+                participating_orgs=orgs_by_id(form.participating_org_ids.data or []),
+            )
+            set_targets(program, specs, by=user)
+        except OperationError as exc:
+            db.session.rollback()
+            _apply_error(form, exc, general, target_errors)
+        else:
+            db.session.commit()
+            flash("项目已保存。", "success")
+            return redirect(url_for("programs.view_program", program_id=program.id))
+    return _render_form(form, _with_blank_row(rows), program=program, general=general,
+                        target_errors=target_errors, status=400)
+
+
+@bp.route("/programs/<int:program_id>/delete", methods=["GET", "POST"])
+@roles_required(*MANAGE_ROLES)
+def delete_program(program_id: int):  # type: ignore[no-untyped-def]
+    """Ask for confirmation, then delete a program that has no events."""
+    program = _managed_program(program_id)
+    event_count = db.session.scalar(select(func.count(Event.id)).where(Event.program_id == program.id)) or 0
+    error = None
+    status = 200
+    if request.method == "POST":
+        if request.form.get("confirm") != "yes":
+            error, status = "请勾选“我确认删除”后再提交。", 400
+        else:
+            name = program.name
+            try:
+                op_delete_program(program, by=_user())
+            except OperationError as exc:
+                db.session.rollback()
+                error, status = exc.message, 409
+            else:
+                db.session.commit()
+                flash(f"已删除项目“{name}”。", "success")
+                return redirect(url_for("programs.list_programs", year=program.year))
+    return render_template("programs/delete.html", program=program, event_count=event_count, error=error), status
+
+
+@bp.route("/programs/<int:program_id>")
+@staff_required
+def view_program(program_id: int):  # type: ignore[no-untyped-def]
+    """Show a program: targets with progress, figures by organization, and its events in scope."""
+    user = _user()
+    program = load_program(user, program_id)
+    require(program is not None)
+    assert program is not None
+    progress = programs_progress(user, [program], share_filter=lambda t: user.reaches(t.organization))[program.id]
+    root, org_rows, org_total = org_rollup(user, program=program)
+    labels = quantity_labels(program, org_rows, org_total)
+    page, per_page = page_args()
+    events = db.paginate(
+        events_in_scope(user)
+        .where(Event.program_id == program.id)
+        .options(contains_eager(Event.organization))
+        .order_by(Event.starts_at.desc(), Event.id.desc()),
+        page=page, per_page=per_page, error_out=False,
+    )
+    now = utcnow()
+    return render_template(
+        "programs/view.html", program=program, progress=progress, root=root, org_rows=org_rows,
+        org_total=org_total, labels=labels, events=events,
+        attendance=event_attendance([e.id for e in events.items]),
+        phases={e.id: event_phase(e, now) for e in events.items},
+        scoped=bool(user.scope_path), can_manage=user.can_manage and user.reaches(program.organization),
+    )

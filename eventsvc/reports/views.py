@@ -1,4 +1,166 @@
-"""Views of the reports module."""
-from flask import Blueprint
+"""Report downloads (PDF, xlsx) and the admin settings page; the import pages live in import_views."""
+from __future__ import annotations
+
+import io
+import re
+from importlib import metadata
+
+from flask import Blueprint, Response, current_app, render_template, request, send_file
+from flask_login import current_user
+
+from eventsvc.checkin.links import checkin_url
+from eventsvc.checkin.operations import GROUPS
+from eventsvc.core.permissions import ADMIN, roles_required, require, staff_required
+from eventsvc.events.models import Event
+from eventsvc.events.queries import get_event_for
+from eventsvc.extensions import db
+from eventsvc.programs.models import Program
+from eventsvc.programs.queries import get_program_for
+from eventsvc.reports import queries
+from eventsvc.reports.fonts import pdf_font_info
+from eventsvc.reports.pdf_ledger import build_ledger_pdf, build_year_overview_pdf
+from eventsvc.reports.pdf_poster import build_poster_pdf
+from eventsvc.reports.pdf_roster import build_blank_roster_pdf, build_roster_pdf
+from eventsvc.reports.xlsx_export import build_event_checkins_xlsx, build_import_template_xlsx, build_ledger_xlsx
 
 bp = Blueprint("reports", __name__)
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_BLANK_ROWS = 500
+_UNSAFE = re.compile(r'[\\/:*?"<>|\r\n\t]+')
+
+
+def _filename(*parts: str) -> str:
+    """Build a download name from titles, without characters Windows refuses."""
+    name = "-".join(_UNSAFE.sub("_", p).strip() for p in parts if p)
+    return name[:80] or "report"
+
+
+def send_bytes(data: bytes, mimetype: str, filename: str, *, attachment: bool) -> Response:
+    """Send a generated file; it holds personal data, so no cache keeps it."""
+    response = send_file(io.BytesIO(data), mimetype=mimetype, download_name=filename, as_attachment=attachment,
+                         max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def load_event(event_id: int) -> Event:
+    """Return the event if the current user reaches it, else answer 404."""
+    event = get_event_for(current_user, event_id)
+    require(event is not None)
+    return event  # type: ignore[return-value]
+
+
+def _load_program(program_id: int) -> Program:
+    program = get_program_for(current_user, program_id)
+    require(program is not None)
+    return program  # type: ignore[return-value]
+
+
+def _mask_phones() -> bool:
+    """Mask phones unless a manager explicitly asks for full numbers (?phones=full)."""
+    if request.args.get("phones") == "full":
+        require(current_user.can_manage, 403)
+        return False
+    return True
+
+
+@bp.get("/events/<int:event_id>/roster.pdf")
+@staff_required
+def event_roster_pdf(event_id: int) -> Response:
+    """Send the event's roster (签到表) sorted by check-in time."""
+    event = load_event(event_id)
+    pdf = build_roster_pdf(queries.event_header(event), queries.roster_rows(event.id), mask=_mask_phones())
+    return send_bytes(pdf, PDF, _filename(event.title, "签到表") + ".pdf", attachment=False)
+
+
+@bp.get("/events/<int:event_id>/blank-roster.pdf")
+@staff_required
+def blank_roster_pdf(event_id: int) -> Response:
+    """Send a paper sign-in sheet with N empty numbered rows (1..500)."""
+    event = load_event(event_id)
+    raw = request.args.get("rows", "30").strip()
+    require(raw.isdigit() and 1 <= int(raw) <= MAX_BLANK_ROWS, 400)
+    pdf = build_blank_roster_pdf(queries.event_header(event), int(raw))
+    return send_bytes(pdf, PDF, _filename(event.title, "纸质签到表") + ".pdf", attachment=False)
+
+
+@bp.get("/events/<int:event_id>/poster.pdf")
+@staff_required
+def event_poster_pdf(event_id: int) -> Response:
+    """Send the A4 poster with the event's static check-in QR."""
+    event = load_event(event_id)
+    pdf = build_poster_pdf(queries.event_header(event), checkin_url(event))
+    return send_bytes(pdf, PDF, _filename(event.title, "签到二维码") + ".pdf", attachment=False)
+
+
+@bp.get("/events/<int:event_id>/checkins.xlsx")
+@staff_required
+def event_checkins_xlsx(event_id: int) -> Response:
+    """Send the event's check-ins as a spreadsheet."""
+    event = load_event(event_id)
+    data = build_event_checkins_xlsx(queries.event_header(event), queries.roster_rows(event.id),
+                                     mask=_mask_phones())
+    return send_bytes(data, XLSX, _filename(event.title, "签到明细") + ".xlsx", attachment=True)
+
+
+@bp.get("/events/<int:event_id>/import-template.xlsx")
+@staff_required
+def import_template_xlsx(event_id: int) -> Response:
+    """Send the sheet to type a paper sign-in sheet into."""
+    event = load_event(event_id)
+    data = build_import_template_xlsx(queries.event_header(event), GROUPS)
+    return send_bytes(data, XLSX, _filename(event.title, "签到导入模板") + ".xlsx", attachment=True)
+
+
+@bp.get("/programs/<int:program_id>/ledger.pdf")
+@staff_required
+def program_ledger_pdf(program_id: int) -> Response:
+    """Send the program's ledger (台账), counting only the user's subtree."""
+    program = _load_program(program_id)
+    pdf = build_ledger_pdf(queries.ledger_data(program, current_user))
+    return send_bytes(pdf, PDF, _filename(f"{program.year}", program.name, "台账") + ".pdf", attachment=False)
+
+
+@bp.get("/programs/<int:program_id>/ledger.xlsx")
+@staff_required
+def program_ledger_xlsx(program_id: int) -> Response:
+    """Send the program's ledger as a spreadsheet: targets, events, check-ins."""
+    program = _load_program(program_id)
+    data = build_ledger_xlsx(queries.ledger_data(program, current_user),
+                             queries.program_check_ins(program, current_user), mask=_mask_phones())
+    return send_bytes(data, XLSX, _filename(f"{program.year}", program.name, "台账") + ".xlsx", attachment=True)
+
+
+@bp.get("/reports/year/<int:year>.pdf")
+@staff_required
+def year_overview_pdf(year: int) -> Response:
+    """Send every visible program's progress for a year."""
+    require(2000 <= year <= 2100)
+    pdf = build_year_overview_pdf(queries.year_overview(current_user, year))
+    return send_bytes(pdf, PDF, f"{year}年度工作项目进度一览.pdf", attachment=False)
+
+
+@bp.get("/admin/settings")
+@roles_required(ADMIN)
+def admin_settings() -> str:
+    """Show which PDF font is used, the app version and the database kind."""
+    try:
+        version = metadata.version("eventsvc")
+    except metadata.PackageNotFoundError:
+        version = "未安装（源码运行）"
+    url = db.engine.url
+    database = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(url.get_backend_name(), url.get_backend_name())
+    return render_template(
+        "reports/admin_settings.html",
+        font=pdf_font_info(),
+        version=version,
+        database=database,
+        database_url=url.render_as_string(hide_password=True),
+        public_base_url=current_app.config.get("PUBLIC_BASE_URL") or "（未设置，使用访问地址）",
+    )
+
+
+# The import pages register on `bp` when imported (after bp exists).
+from eventsvc.reports import import_views  # noqa: E402,F401

@@ -1,0 +1,124 @@
+"""Reads for the staff scanner, the registrations list and the venue's big screen."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy import Select, func, or_, select
+
+from eventsvc.checkin.models import CANCELLED, REGISTERED, WAITLISTED, CheckIn, Participant, Registration
+from eventsvc.core.phones import mask_phone
+from eventsvc.core.timeutil import fmt_local
+from eventsvc.events.models import Event
+from eventsvc.extensions import db
+
+CHECKED_IN = "checked_in"
+STATUS_FILTERS = {REGISTERED: "已报名", WAITLISTED: "候补中", CANCELLED: "已取消", CHECKED_IN: "已签到"}
+
+
+def event_stats(event: Event) -> dict[str, Any]:
+    """Return the live figures of an event: check-ins (人次), check-outs, registrations, goal."""
+    checked_in, checked_out = db.session.execute(
+        select(func.count(CheckIn.id), func.count(CheckIn.checked_out_at)).where(CheckIn.event_id == event.id)
+    ).one()
+    by_status = dict(db.session.execute(
+        select(Registration.status, func.count(Registration.id))
+        .where(Registration.event_id == event.id).group_by(Registration.status)
+    ).all())
+    goal = event.expected_attendance or event.capacity or event.registration_capacity
+    goal_label = "预计" if event.expected_attendance else ("容量" if goal else "")
+    return {
+        "checked_in": checked_in or 0,
+        "checked_out": checked_out or 0,
+        "present": (checked_in or 0) - (checked_out or 0),
+        "registered": by_status.get(REGISTERED, 0),
+        "waitlisted": by_status.get(WAITLISTED, 0),
+        "cancelled": by_status.get(CANCELLED, 0),
+        "registration_capacity": event.registration_capacity,
+        "goal": goal,
+        "goal_label": goal_label,
+        "percent": round(100.0 * (checked_in or 0) / goal, 1) if goal else None,
+    }
+
+
+def registrations_stmt(event: Event, status: str = "") -> Select[Any]:
+    """Select an event's registrations in sign-up order, optionally filtered by status."""
+    stmt = (
+        select(Registration)
+        .where(Registration.event_id == event.id)
+        .order_by(Registration.created_at, Registration.id)
+    )
+    checked = (
+        select(CheckIn.id)
+        .where(CheckIn.event_id == Registration.event_id, CheckIn.participant_id == Registration.participant_id)
+        .exists()
+    )
+    if status == CHECKED_IN:
+        stmt = stmt.where(checked)
+    elif status in (REGISTERED, WAITLISTED, CANCELLED):
+        stmt = stmt.where(Registration.status == status)
+    return stmt
+
+
+def check_ins_by_participant(event: Event, participant_ids: list[int]) -> dict[int, CheckIn]:
+    """Return the event's check-ins of these people, keyed by participant id."""
+    if not participant_ids:
+        return {}
+    rows = db.session.scalars(
+        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.participant_id.in_(participant_ids))
+    )
+    return {c.participant_id: c for c in rows}
+
+
+def waitlist_position(reg: Registration) -> Optional[int]:
+    """Return the 1-based place of a waitlisted registration in its event's queue."""
+    if reg.status != WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == reg.event_id,
+            Registration.status == WAITLISTED,
+            or_(Registration.created_at < reg.created_at,
+                (Registration.created_at == reg.created_at) & (Registration.id < reg.id)),
+        )
+    ) or 0
+    return ahead + 1
+
+
+def search_people(event: Event, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Find people this event knows (registered or checked in) by phone's last 4 digits or name."""
+    q = (query or "").strip()
+    if not q:
+        return []
+    known = select(Registration.participant_id).where(Registration.event_id == event.id).union(
+        select(CheckIn.participant_id).where(CheckIn.event_id == event.id)
+    )
+    stmt = select(Participant).where(Participant.id.in_(known))
+    if q.isdigit() and len(q) == 11:
+        stmt = stmt.where(Participant.phone == q)
+    elif q.isdigit():
+        stmt = stmt.where(Participant.phone.endswith(q[-4:], autoescape=True))
+    else:
+        stmt = stmt.where(Participant.name.contains(q, autoescape=True))
+    people = list(db.session.scalars(stmt.order_by(Participant.name, Participant.id).limit(limit)))
+    if not people:
+        return []
+    ids = [p.id for p in people]
+    regs = {r.participant_id: r for r in db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id, Registration.participant_id.in_(ids)))}
+    checks = {c.participant_id: c for c in db.session.scalars(
+        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.participant_id.in_(ids)))}
+    rows = []
+    for p in people:
+        reg, chk = regs.get(p.id), checks.get(p.id)
+        rows.append({
+            "participant_id": p.id,
+            "name": p.name,
+            "phone": mask_phone(p.phone),
+            "workplace": p.workplace,
+            "registration": reg.status_label if reg else "未报名",
+            "registration_status": reg.status if reg else None,
+            "check_in_id": chk.id if chk else None,
+            "checked_in_at": fmt_local(chk.checked_in_at, "%m月%d日 %H:%M") if chk else None,
+            "checked_out_at": fmt_local(chk.checked_out_at, "%m月%d日 %H:%M") if chk and chk.checked_out_at else None,
+        })
+    return rows

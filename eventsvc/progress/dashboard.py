@@ -1,0 +1,194 @@
+"""Figures for the dashboard and the program pages, scoped to one user.
+
+Every function here issues a fixed number of grouped queries, however many programs, targets or
+organizations it covers: the pages built on them must not grow one query per row.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Optional, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from eventsvc.core.timeutil import to_local, utcnow
+from eventsvc.events.models import PUBLISHED, Event
+from eventsvc.events.queries import events_in_scope
+from eventsvc.extensions import db
+from eventsvc.orgs.models import Organization, User
+from eventsvc.orgs.queries import children_of, scope_root
+from eventsvc.programs.models import Program, Target
+from eventsvc.programs.queries import get_program_for, programs_visible_to
+from eventsvc.progress.queries import TargetProgress, Totals, custom_labels, totals_by_program, totals_by_subtree
+
+
+@dataclass
+class ProgramProgress:
+    """A program with what the user's scope achieved against its targets."""
+
+    program: Program
+    totals: Totals
+    overall: list[TargetProgress]
+    shares: list[TargetProgress] = field(default_factory=list)
+
+
+@dataclass
+class OrgRow:
+    """One organization's rolled-up figures, with progress against its share targets if any."""
+
+    org: Organization
+    totals: Totals
+    shares: list[TargetProgress] = field(default_factory=list)
+
+
+def local_year(now: Optional[datetime] = None) -> int:
+    """Return the current year in China time (the plan year changes at local midnight)."""
+    local = to_local(now or utcnow())
+    assert local is not None
+    return local.year
+
+
+def visible_years(user: User) -> list[int]:
+    """Return the years that have programs the user may see, newest first."""
+    stmt = (
+        programs_visible_to(user)
+        .with_only_columns(Program.year)
+        .distinct()
+        .order_by(None)
+        .order_by(Program.year.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def pick_year(user: User, raw: Optional[str]) -> tuple[int, list[int]]:
+    """Return (year to show, selectable years): the requested year, else this year, else the latest."""
+    years = visible_years(user)
+    current = local_year()
+    try:
+        requested = int(raw) if raw else None
+    except ValueError:
+        requested = None
+    if requested is not None and 2000 <= requested <= 2100:
+        year = requested
+    elif current in years or not years:
+        year = current
+    else:
+        year = years[0]
+    choices = sorted(set(years) | {current, year}, reverse=True)
+    return year, choices
+
+
+def with_targets(stmt):  # type: ignore[no-untyped-def]
+    """Add eager loads so listing programs with their targets costs a fixed number of queries."""
+    return stmt.options(
+        contains_eager(Program.organization),
+        selectinload(Program.targets).selectinload(Target.organization),
+        selectinload(Program.lead_departments),
+    )
+
+
+def visible_programs(user: User, year: int, category: str = "") -> list[Program]:
+    """Return every program of the year the user may see, targets loaded."""
+    stmt = programs_visible_to(user, year)
+    if category:
+        stmt = stmt.where(Program.category == category)
+    return list(db.session.scalars(with_targets(stmt)))
+
+
+def programs_progress(
+    user: User, programs: Sequence[Program], *, share_filter: Optional[Callable[[Target], bool]] = None
+) -> dict[int, ProgramProgress]:
+    """Pair each program's targets with what the user's scope achieved.
+
+    Overall targets count the events within the user's scope (a street sees its own contribution);
+    share targets that pass `share_filter` count their organization's subtree.
+    """
+    ids = [p.id for p in programs]
+    totals = totals_by_program(ids, scope_path=user.scope_path)
+    shares = [t for p in programs for t in p.share_targets if share_filter is not None and share_filter(t)]
+    by_org: dict = {}
+    if shares:
+        by_org = totals_by_subtree(
+            sorted({t.organization_id for t in shares if t.organization_id is not None}),
+            program_ids=sorted({t.program_id for t in shares}),
+            by_program=True,
+        )
+    result: dict[int, ProgramProgress] = {}
+    for program in programs:
+        own = totals[program.id]
+        overall = [TargetProgress(t, own.value_for(t)) for t in program.overall_targets]
+        share_rows = [
+            TargetProgress(t, by_org.get((t.organization_id, program.id), Totals()).value_for(t))
+            for t in program.share_targets
+            if share_filter is not None and share_filter(t)
+        ]
+        result[program.id] = ProgramProgress(program, own, overall, share_rows)
+    return result
+
+
+def org_rollup(
+    user: User,
+    *,
+    year: Optional[int] = None,
+    program: Optional[Program] = None,
+) -> tuple[Organization, list[OrgRow], Totals]:
+    """Return the user's scope root, a row per child organization, and the root's own total."""
+    root = scope_root(user)
+    children = children_of(root)
+    ids = [c.id for c in children] + [root.id]
+    totals = totals_by_subtree(
+        ids, year=year, program_ids=[program.id] if program is not None else None
+    )
+    shares_by_org: dict[int, list[Target]] = {}
+    if program is not None:
+        for target in program.share_targets:
+            shares_by_org.setdefault(target.organization_id or 0, []).append(target)
+    rows = []
+    for child in children:
+        child_totals = totals.get(child.id, Totals())
+        shares = [TargetProgress(t, child_totals.value_for(t)) for t in shares_by_org.get(child.id, [])]
+        rows.append(OrgRow(child, child_totals, shares))
+    return root, rows, totals.get(root.id, Totals())
+
+
+def quantity_labels(program: Program, rows: Sequence[OrgRow], total: Totals) -> list[str]:
+    """Return the custom units to show as columns: the program's custom targets, then any recorded."""
+    labels = custom_labels(program.targets)
+    for totals in [total, *(r.totals for r in rows)]:
+        for label in totals.quantities:
+            if label not in labels:
+                labels.append(label)
+    return labels
+
+
+def ongoing_events(user: User, limit: int = 8, now: Optional[datetime] = None) -> tuple[int, list[Event]]:
+    """Return how many published events in scope are under way now, and the first few of them."""
+    now = now or utcnow()
+    stmt = events_in_scope(user).where(Event.status == PUBLISHED, Event.starts_at <= now, Event.ends_at >= now)
+    count = db.session.scalar(stmt.with_only_columns(func.count(Event.id)).order_by(None)) or 0
+    rows = db.session.scalars(
+        stmt.options(contains_eager(Event.organization), joinedload(Event.program))
+        .order_by(Event.starts_at, Event.id)
+        .limit(limit)
+    ).all()
+    return count, list(rows)
+
+
+def event_phase(event: Event, now: Optional[datetime] = None) -> str:
+    """Return 未开始 / 进行中 / 已结束 for a published event, else its status label."""
+    if event.status != PUBLISHED:
+        return event.status_label
+    now = now or utcnow()
+    if event.starts_at > now:
+        return "未开始"
+    return "进行中" if event.ends_at >= now else "已结束"
+
+
+
+def load_program(user: User, program_id: int) -> Optional[Program]:
+    """Return a program the user may see, with targets, their organizations and leads loaded."""
+    if get_program_for(user, program_id) is None:
+        return None
+    stmt = with_targets(select(Program).join(Program.organization).where(Program.id == program_id))
+    return db.session.scalar(stmt.execution_options(populate_existing=True))

@@ -1,0 +1,234 @@
+"""台账: a program's ledger (targets, progress by organization, every event) and the year overview."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional, Sequence
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, LongTable, Paragraph, Spacer, Table, TableStyle
+
+from eventsvc.core.timeutil import fmt_local, utcnow
+from eventsvc.reports.fonts import FontInfo, pdf_font
+from eventsvc.reports.pdf_layout import CONTENT_W, GRID, HEAD_BG, Styles, build_pdf, fit_cell, para, text
+from eventsvc.reports.records import Achieved, LedgerData, LedgerEvent, OrgBar, TargetLine, YearOverview
+
+RED = colors.HexColor("#c8161d")
+GREEN = colors.HexColor("#1e7b3a")
+
+
+def _grid_style(font: str, size: float = 9) -> list:
+    return [
+        ("FONT", (0, 0), (-1, -1), font, size),
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+
+
+def _number(n: int | float) -> str:
+    return f"{n:,}" if isinstance(n, int) else f"{n:,.1f}"
+
+
+def achieved_line(achieved: Achieved) -> str:
+    """Summarize what was achieved: 场次, 人次, 人 and custom quantities."""
+    parts = [f"{_number(achieved.sessions)} 场", f"{_number(achieved.attendances)} 人次",
+             f"{_number(achieved.participants)} 人"]
+    parts += [f"{label} {_number(value)}" for label, value in achieved.quantities.items()]
+    return "，".join(parts)
+
+
+def _targets_table(targets: Sequence[TargetLine], styles: Styles, with_scope: bool = True) -> Table:
+    head = (["范围"] if with_scope else []) + ["指标", "目标", "已完成", "完成率", "剩余"]
+    data: list[list] = [head]
+    for t in targets:
+        row = [fit_cell(t.scope, 30 * mm, styles.cell)] if with_scope else []
+        row += [fit_cell(t.metric, 32 * mm, styles.cell), f"{_number(t.goal)} {t.unit}",
+                f"{_number(t.done)} {t.unit}", f"{t.percent:.1f}%", f"{_number(t.remaining)} {t.unit}"]
+        data.append(row)
+    widths = ([30 * mm] if with_scope else []) + [32 * mm, 30 * mm, 30 * mm, 22 * mm, 30 * mm]
+    table = Table(data, colWidths=widths, repeatRows=1)
+    style = _grid_style(styles.font)
+    first_num = 2 if with_scope else 1
+    style.append(("ALIGN", (first_num, 1), (-1, -1), "RIGHT"))
+    for i, t in enumerate(targets, start=1):
+        if t.goal and t.done >= t.goal:
+            style.append(("TEXTCOLOR", (-2, i), (-2, i), GREEN))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def bar_chart(bars: Sequence[OrgBar], font: str, *, percent: bool, width: float = CONTENT_W) -> Drawing:
+    """Draw a horizontal vector bar chart, one bar per organization."""
+    bar_h = 6 * mm
+    height = max(30 * mm, len(bars) * bar_h + 18 * mm)
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 32 * mm, 10 * mm
+    chart.width, chart.height = width - 50 * mm, height - 16 * mm
+    values = [max(0.0, float(b.value)) for b in reversed(bars)]  # first bar on top
+    chart.data = [values]
+    chart.bars[0].fillColor = RED
+    chart.bars[0].strokeColor = None
+    chart.categoryAxis.categoryNames = [b.label[:10] for b in reversed(bars)]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 8.5
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.categoryAxis.labels.dx = -3
+    top = max(values, default=0.0)
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max(100.0, top * 1.1) if percent else max(1.0, top * 1.15)
+    chart.valueAxis.labels.fontName = font
+    chart.valueAxis.labels.fontSize = 8
+    if percent:
+        chart.valueAxis.labelTextFormat = "%d%%"
+    chart.barLabelFormat = (lambda v: f"{v:.0f}%") if percent else (lambda v: f"{v:,.0f}")
+    chart.barLabels.fontName = font
+    chart.barLabels.fontSize = 7.5
+    chart.barLabels.boxAnchor = "w"
+    chart.barLabels.dx = 2
+    drawing.add(chart)
+    if percent:
+        # A dashed line at 100% shows at a glance who has met the share.
+        from reportlab.graphics.shapes import Line
+
+        x = chart.x + chart.width * 100.0 / chart.valueAxis.valueMax
+        line = Line(x, chart.y, x, chart.y + chart.height, strokeColor=GREEN, strokeDashArray=[3, 2])
+        drawing.add(line)
+        drawing.add(String(x + 2, chart.y + chart.height + 2, "100%", fontName=font, fontSize=7, fillColor=GREEN))
+    return drawing
+
+
+def _events_table(events: Sequence[LedgerEvent], styles: Styles, *, cancelled: bool = False) -> LongTable:
+    head = ["序号", "日期", "活动名称", "主办单位", "地点", "级别", "取消原因" if cancelled else "人次"]
+    widths = [11 * mm, 20 * mm, 52 * mm, 33 * mm, 33 * mm, 15 * mm, 16 * mm]
+    if cancelled:
+        widths = [11 * mm, 20 * mm, 50 * mm, 30 * mm, 30 * mm, 14 * mm, 25 * mm]
+    data: list[list] = [head]
+    for n, e in enumerate(events, start=1):
+        last = fit_cell(e.cancel_reason, widths[6], styles.cell) if cancelled else _number(e.attendances)
+        data.append([str(n), fmt_local(e.starts_at, "%Y-%m-%d"), fit_cell(e.title, widths[2], styles.cell),
+                     fit_cell(e.organizer, widths[3], styles.cell), fit_cell(e.venue, widths[4], styles.cell),
+                     e.level, last])
+    if len(data) == 1:
+        data.append(["", "", "（无）", "", "", "", ""])
+    table = LongTable(data, colWidths=widths, repeatRows=1)
+    style = _grid_style(styles.font, 8.5)
+    style += [("ALIGN", (0, 1), (0, -1), "CENTER"), ("ALIGN", (1, 1), (1, -1), "CENTER")]
+    if not cancelled:
+        style.append(("ALIGN", (-1, 1), (-1, -1), "RIGHT"))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def build_ledger_pdf(
+    ledger: LedgerData, *, printed_at: Optional[datetime] = None, font: Optional[FontInfo] = None
+) -> bytes:
+    """Return a program's ledger: targets against actual, progress by organization, its events."""
+    font = font or pdf_font()
+    styles = Styles(font)
+    printed_at = printed_at or utcnow()
+    period = ""
+    if ledger.starts_on or ledger.ends_on:
+        period = f"{ledger.starts_on or ''} 至 {ledger.ends_on or ''}"
+    facts = [
+        ["年度", str(ledger.year), "编制单位", para(ledger.owner, styles.body)],
+        ["工作要点", para(ledger.plan_item or "—", styles.body), "统计范围", para(ledger.scope_label, styles.body)],
+        ["牵头部室", para(ledger.lead_departments or "—", styles.body), "实施时间", period or "—"],
+    ]
+    head = Table(facts, colWidths=[20 * mm, 70 * mm, 20 * mm, 70 * mm])
+    head.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), styles.font, 10), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                              ("TEXTCOLOR", (0, 0), (0, -1), "#444444"),
+                              ("TEXTCOLOR", (2, 0), (2, -1), "#444444")]))
+    story: list = [
+        Paragraph(f"{text(ledger.program)}<br/>工作台账", styles.title),
+        head,
+        Paragraph("一、目标完成情况", styles.heading),
+        para(f"实际完成：{achieved_line(ledger.achieved)}（截至 {fmt_local(printed_at, '%Y-%m-%d')}，"
+             "只统计已发布且已举办的活动）", styles.body),
+        Spacer(1, 2 * mm),
+    ]
+    if ledger.targets:
+        story.append(_targets_table(ledger.targets, styles))
+    else:
+        story.append(para("本项目在统计范围内未设定目标。", styles.body))
+    if ledger.bars:
+        story.append(KeepTogether([
+            Paragraph(f"二、{text(ledger.bar_title)}", styles.heading),
+            bar_chart(ledger.bars, styles.font, percent=ledger.bar_is_percent),
+        ]))
+    story += [
+        Paragraph(f"{'三' if ledger.bars else '二'}、活动明细（共 {len(ledger.events)} 场，"
+                  f"{_number(sum(e.attendances for e in ledger.events))} 人次）", styles.heading),
+        _events_table(ledger.events, styles),
+    ]
+    if ledger.cancelled:
+        story += [Paragraph(f"已取消的活动（{len(ledger.cancelled)} 场，不计入场次）", styles.heading),
+                  _events_table(ledger.cancelled, styles, cancelled=True)]
+    if ledger.drafts:
+        story.append(para(f"另有 {ledger.drafts} 场活动尚未发布（草稿），未列入。", styles.small))
+    story += [Spacer(1, 8 * mm),
+              para("填报人：________________　　审核人：________________　　（盖章）", styles.body)]
+    return build_pdf(story, title=f"{ledger.program} 工作台账", font=font, printed_at=printed_at,
+                     left_note=f"{ledger.year} 年 · {ledger.program}")
+
+
+def build_year_overview_pdf(
+    overview: YearOverview, *, printed_at: Optional[datetime] = None, font: Optional[FontInfo] = None
+) -> bytes:
+    """Return every program's progress of a year on one or two pages."""
+    font = font or pdf_font()
+    styles = Styles(font)
+    printed_at = printed_at or utcnow()
+    data: list[list] = [["序号", "项目", "牵头部室", "指标", "目标", "已完成", "完成率", "剩余"]]
+    widths = [10 * mm, 44 * mm, 26 * mm, 24 * mm, 20 * mm, 20 * mm, 16 * mm, 20 * mm]
+    spans: list[tuple] = []
+    met: list[int] = []
+    for n, prog in enumerate(overview.programs, start=1):
+        first = len(data)
+        label = f"{prog.plan_item}. {prog.name}" if prog.plan_item else prog.name
+        lines = prog.targets or [None]
+        for t in lines:
+            if t is None:
+                row = ["", "", "", "实际", achieved_line(prog.achieved), "", "", ""]
+                spans.append(("SPAN", (4, len(data)), (7, len(data))))
+            else:
+                metric = t.metric if t.scope in ("", "全区") else f"{t.scope}{t.metric}"
+                row = ["", "", "", fit_cell(metric, widths[3], styles.cell), f"{_number(t.goal)}",
+                       f"{_number(t.done)}", f"{t.percent:.0f}%", f"{_number(t.remaining)}"]
+                if t.goal and t.done >= t.goal:
+                    met.append(len(data))
+            data.append(row)
+        data[first][0:3] = [str(n), fit_cell(label, widths[1], styles.cell), fit_cell(prog.lead, widths[2], styles.cell)]
+        if len(data) - first > 1:
+            for col in range(3):
+                spans.append(("SPAN", (col, first), (col, len(data) - 1)))
+    if len(data) == 1:
+        data.append(["", "（本年度没有活动项目）", "", "", "", "", "", ""])
+    total = Achieved(
+        sessions=sum(p.achieved.sessions for p in overview.programs),
+        attendances=sum(p.achieved.attendances for p in overview.programs),
+    )
+    table = LongTable(data, colWidths=widths, repeatRows=1)
+    style = _grid_style(styles.font, 8.5) + spans + [("ALIGN", (4, 1), (-1, -1), "RIGHT"),
+                                                       ("ALIGN", (0, 1), (0, -1), "CENTER")]
+    style += [("TEXTCOLOR", (6, i), (6, i), GREEN) for i in met]
+    table.setStyle(TableStyle(style))
+    story = [
+        Paragraph(f"{overview.year} 年度工作项目进度一览", styles.title),
+        para(f"统计范围：{overview.scope_label}　　统计截至：{fmt_local(printed_at)}　　"
+             f"项目 {len(overview.programs)} 个，已开展 {_number(total.sessions)} 场、"
+             f"{_number(total.attendances)} 人次", styles.body),
+        Spacer(1, 3 * mm),
+        table,
+        Spacer(1, 3 * mm),
+        para("说明：场次只统计已发布且已举办的活动，已取消的活动不计入；人次为各场签到人数之和，"
+             "同一人在同一场只计一次。", styles.small),
+    ]
+    return build_pdf(story, title=f"{overview.year} 年度工作项目进度一览", font=font, printed_at=printed_at,
+                     left_note="龙岗区总工会")

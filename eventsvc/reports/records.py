@@ -1,0 +1,138 @@
+"""Plain data the report builders take: queries fill them, builders turn them into bytes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Optional
+
+
+@dataclass
+class EventHeader:
+    """What a roster or poster prints about its event (times are naive UTC)."""
+
+    program: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    organizer: str
+    level: str = ""
+    status_label: str = ""
+
+
+@dataclass
+class RosterRow:
+    """One checked-in person on a roster or export (phone is the full normalized number)."""
+
+    name: str
+    phone: str
+    workplace: str
+    group: str
+    checked_in_at: datetime
+    method_label: str = ""
+    checked_out_at: Optional[datetime] = None
+
+
+@dataclass
+class TargetLine:
+    """One target against what was achieved, ready to print."""
+
+    scope: str  # "全区" or the organization whose share it is
+    metric: str  # 场次 / 人次 / 人数 / 清凉礼包 …
+    unit: str
+    goal: int
+    done: int
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.done / self.goal, 1) if self.goal else 0.0
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.goal - self.done)
+
+
+@dataclass
+class Achieved:
+    """What counted events achieved: 场次, 人次, 人 and custom quantities."""
+
+    sessions: int = 0
+    attendances: int = 0
+    participants: int = 0
+    quantities: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class LedgerEvent:
+    """One event line of a ledger."""
+
+    starts_at: datetime
+    title: str
+    organizer: str
+    venue: str
+    level: str
+    attendances: int
+    status_label: str = ""
+    cancel_reason: str = ""
+
+
+@dataclass
+class OrgBar:
+    """One bar of the progress-by-organization chart."""
+
+    label: str
+    value: float
+    caption: str = ""
+
+
+@dataclass
+class LedgerData:
+    """Everything a program ledger prints."""
+
+    program: str
+    year: int
+    owner: str
+    scope_label: str
+    achieved: Achieved
+    targets: list[TargetLine] = field(default_factory=list)
+    bars: list[OrgBar] = field(default_factory=list)
+    bar_title: str = ""
+    bar_is_percent: bool = False
+    events: list[LedgerEvent] = field(default_factory=list)
+    cancelled: list[LedgerEvent] = field(default_factory=list)
+    plan_item: str = ""
+    category: str = ""
+    lead_departments: str = ""
+    starts_on: Optional[date] = None
+    ends_on: Optional[date] = None
+    drafts: int = 0
+
+
+@dataclass
+class YearProgram:
+    """One program's line in the year overview."""
+
+    name: str
+    plan_item: str
+    lead: str
+    achieved: Achieved
+    targets: list[TargetLine] = field(default_factory=list)
+
+
+@dataclass
+class YearOverview:
+    """Every program of a year with its progress, for the monthly report upward."""
+
+    year: int
+    scope_label: str
+    programs: list[YearProgram] = field(default_factory=list)
+
+
+@dataclass
+class ProgramCheckIn:
+    """A check-in line of a program's spreadsheet: the event it belongs to and the person."""
+
+    event_starts_at: datetime
+    event_title: str
+    organizer: str
+    person: RosterRow

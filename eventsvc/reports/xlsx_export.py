@@ -1,0 +1,163 @@
+"""Excel exports (openpyxl, write-only for speed): an event's check-ins, a program's ledger, the import template."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any, Iterable, Optional, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from eventsvc.core.phones import mask_phone
+from eventsvc.core.textsafe import neutralize_cell
+from eventsvc.core.timeutil import to_local
+from eventsvc.reports.records import EventHeader, LedgerData, ProgramCheckIn, RosterRow
+
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+HEAD_FONT = Font(bold=True)
+HEAD_FILL = PatternFill("solid", fgColor="EEEEEE")
+
+CHECKIN_COLUMNS = [("序号", 6), ("姓名", 12), ("手机号", 14), ("单位", 28), ("人群类别", 12),
+                   ("签到时间", 17), ("签到方式", 12), ("签退时间", 17)]
+IMPORT_COLUMNS = [("姓名", 12), ("手机号", 15), ("单位", 30), ("人群类别", 12), ("签到时间", 18)]
+
+
+def _sheet(wb: Workbook, title: str, columns: Sequence[tuple[str, float]]) -> Worksheet:
+    """Create a write-only sheet with column widths, a frozen bold header row."""
+    ws = wb.create_sheet(title)
+    for i, (_, width) in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    header = []
+    for name, _ in columns:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = HEAD_FONT
+        cell.fill = HEAD_FILL
+        header.append(cell)
+    ws.append(header)
+    return ws
+
+
+def _cell(ws: Worksheet, value: Any, number_format: Optional[str] = None) -> Any:
+    """Return a safe cell value: text neutralized, UTC datetimes as China-time dates."""
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(ws, value=to_local(value))
+        cell.number_format = number_format or DATETIME_FORMAT
+        return cell
+    if number_format:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = number_format
+        return cell
+    return neutralize_cell(value)
+
+
+def _row(ws: Worksheet, values: Iterable[Any]) -> None:
+    ws.append([_cell(ws, v) for v in values])
+
+
+def _save(wb: Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _phone(phone: str, mask: bool) -> str:
+    return mask_phone(phone) if mask else phone
+
+
+def build_event_checkins_xlsx(event: EventHeader, rows: Sequence[RosterRow], *, mask: bool = True) -> bytes:
+    """Return an event's check-ins as xlsx, sorted by check-in time."""
+    wb = Workbook(write_only=True)
+    ws = _sheet(wb, "签到明细", CHECKIN_COLUMNS)
+    for n, r in enumerate(sorted(rows, key=lambda r: r.checked_in_at), start=1):
+        _row(ws, [n, r.name, _phone(r.phone, mask), r.workplace, r.group, r.checked_in_at, r.method_label,
+                  r.checked_out_at])
+    info = _sheet(wb, "活动信息", [("项目", 14), ("内容", 60)])
+    for label, value in (("活动项目", event.program), ("活动名称", event.title), ("开始时间", event.starts_at),
+                         ("结束时间", event.ends_at), ("活动地点", event.venue), ("主办单位", event.organizer),
+                         ("签到人数", len(rows))):
+        _row(info, [label, value])
+    return _save(wb)
+
+
+def build_ledger_xlsx(ledger: LedgerData, checkins: Sequence[ProgramCheckIn], *, mask: bool = True) -> bytes:
+    """Return a program's ledger as xlsx: targets and progress, events, check-ins."""
+    wb = Workbook(write_only=True)
+    ws = _sheet(wb, "目标与进度", [("范围", 18), ("指标", 16), ("单位", 8), ("目标", 10), ("已完成", 10),
+                                   ("完成率", 10), ("剩余", 10)])
+    for t in ledger.targets:
+        ws.append([neutralize_cell(t.scope), neutralize_cell(t.metric), neutralize_cell(t.unit), t.goal, t.done,
+                   _cell(ws, t.percent / 100.0, "0.0%"), t.remaining])
+    ws.append([])
+    a = ledger.achieved
+    ws.append(["实际完成", "场次", "场", None, a.sessions])
+    ws.append(["实际完成", "人次", "人次", None, a.attendances])
+    ws.append(["实际完成", "人数", "人", None, a.participants])
+    for label, value in a.quantities.items():
+        ws.append(["实际完成", neutralize_cell(label), None, None, value])
+    ws.append([])
+    ws.append(["项目", neutralize_cell(ledger.program)])
+    ws.append(["年度", ledger.year])
+    ws.append(["统计范围", neutralize_cell(ledger.scope_label)])
+
+    ev = _sheet(wb, "活动场次", [("序号", 6), ("日期", 12), ("活动名称", 36), ("主办单位", 22), ("地点", 24),
+                                 ("级别", 8), ("状态", 8), ("人次", 8), ("取消原因", 20)])
+    for n, e in enumerate(list(ledger.events) + list(ledger.cancelled), start=1):
+        ev.append([n, _cell(ev, e.starts_at, DATE_FORMAT)] + [
+            neutralize_cell(v) for v in (e.title, e.organizer, e.venue, e.level, e.status_label)
+        ] + [e.attendances, neutralize_cell(e.cancel_reason)])
+
+    ci = _sheet(wb, "签到明细", [("活动日期", 12), ("活动名称", 32), ("主办单位", 20), ("姓名", 12), ("手机号", 14),
+                                 ("单位", 26), ("人群类别", 12), ("签到时间", 17), ("签到方式", 12)])
+    for c in checkins:
+        p = c.person
+        ci.append([_cell(ci, c.event_starts_at, DATE_FORMAT), neutralize_cell(c.event_title),
+                   neutralize_cell(c.organizer), neutralize_cell(p.name), _phone(p.phone, mask),
+                   neutralize_cell(p.workplace), neutralize_cell(p.group), _cell(ci, p.checked_in_at),
+                   neutralize_cell(p.method_label)])
+    return _save(wb)
+
+
+def build_import_template_xlsx(event: EventHeader, groups: Sequence[str]) -> bytes:
+    """Return the sheet staff fill in from a paper sign-in sheet, then upload."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "签到名单"
+    for i, (name, width) in enumerate(IMPORT_COLUMNS, start=1):
+        cell = ws.cell(row=1, column=i, value=name)
+        cell.font = HEAD_FONT
+        cell.fill = HEAD_FILL
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    # Phones as text, so Excel keeps all 11 digits and never shows 1.38E+10.
+    for row in range(2, 1002):
+        ws.cell(row=row, column=2).number_format = "@"
+        ws.cell(row=row, column=5).number_format = DATETIME_FORMAT
+    validation = DataValidation(type="list", formula1='"' + ",".join(groups) + '"', allow_blank=True)
+    validation.error = "请从下拉列表中选择人群类别"
+    validation.add("D2:D1001")
+    ws.add_data_validation(validation)
+
+    help_ws = wb.create_sheet("填写说明")
+    help_ws.column_dimensions["A"].width = 14
+    help_ws.column_dimensions["B"].width = 70
+    notes = [
+        ("活动名称", event.title),
+        ("活动时间", f"{to_local(event.starts_at):%Y-%m-%d %H:%M} 至 {to_local(event.ends_at):%Y-%m-%d %H:%M}"),
+        ("活动地点", event.venue),
+        ("主办单位", event.organizer),
+        ("姓名", "必填，不超过 40 个字"),
+        ("手机号", "必填，11 位手机号码；同一手机号在本场只计一次"),
+        ("单位", "选填"),
+        ("人群类别", "选填，从下拉列表选择：" + "、".join(groups)),
+        ("签到时间", "选填，北京时间，如 2026-07-01 09:30 或 09:30；不填按活动开始时间计"),
+    ]
+    for label, value in notes:
+        help_ws.append([label, neutralize_cell(value)])
+        help_ws.cell(row=help_ws.max_row, column=2).alignment = Alignment(wrap_text=True)
+    return _save(wb)
