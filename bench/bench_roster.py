@@ -61,10 +61,66 @@ def _ledger(n_events: int, start: datetime) -> LedgerData:
     )
 
 
+def _with_database(n_rows: int, n_events: int) -> None:
+    """Seed an in-memory database, then time the views' work: grouped queries plus builders."""
+    from eventsvc import create_app
+    from eventsvc.checkin.models import SELF_SCAN, CheckIn, Participant
+    from eventsvc.core.tokens import random_code
+    from eventsvc.events.models import PUBLISHED, Event
+    from eventsvc.extensions import db
+    from eventsvc.orgs.models import DISTRICT, STREET, User
+    from eventsvc.orgs.operations import create_organization
+    from eventsvc.programs.models import ATTENDANCES, SESSIONS, Program, Target
+    from eventsvc.reports import queries
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        db.create_all()
+        root = create_organization("深圳市龙岗区总工会", DISTRICT, None, by=None, short_name="区总工会")
+        streets = [create_organization(f"{s}街道总工会", STREET, root, by=None, short_name=f"{s}街道") for s in STREETS]
+        program = Program(year=2026, name="夏送清凉", organization=root, plan_item="12")
+        program.targets = [Target(metric=SESSIONS, value=600), Target(metric=ATTENDANCES, value=96000)]
+        program.targets += [Target(metric=SESSIONS, value=50, organization_id=s.id) for s in streets]
+        db.session.add(program)
+        admin = User(username="bench", password_hash="x", role="admin", organization=root)
+        db.session.add(admin)
+        db.session.flush()
+        start = datetime(2026, 7, 1, 1, 0)
+        rng = random.Random(3)
+        events = [Event(code=random_code(12), program_id=program.id, organization_id=rng.choice(streets).id,
+                        title=f"夏送清凉第{i}场", starts_at=start + timedelta(days=i % 120),
+                        ends_at=start + timedelta(days=i % 120, hours=2), venue_name="暖蜂驿站", status=PUBLISHED)
+                  for i in range(n_events)]
+        db.session.add_all(events)
+        rows = _roster_rows(n_rows, start)
+        people = [Participant(phone=f"15{i:09d}", name=r.name, workplace=r.workplace, group=r.group)
+                  for i, r in enumerate(rows)]
+        db.session.add_all(people)
+        db.session.flush()
+        big = events[0]
+        db.session.add_all(CheckIn(event_id=big.id, participant_id=p.id, method=SELF_SCAN,
+                                   checked_in_at=start + timedelta(seconds=i)) for i, p in enumerate(people))
+        db.session.add_all(CheckIn(event_id=e.id, participant_id=people[j].id, method=SELF_SCAN, checked_in_at=start)
+                           for e in events[1:] for j in range(rng.randint(5, 40)))
+        db.session.commit()
+
+        with app.test_request_context():
+            t = time.perf_counter()
+            pdf = build_roster_pdf(queries.event_header(big), queries.roster_rows(big.id))
+            print(f"[db] roster of {n_rows} check-ins, query + PDF: {time.perf_counter() - t:.2f} s, "
+                  f"{len(pdf) / 1e6:.2f} MB")
+            t = time.perf_counter()
+            ledger = queries.ledger_data(program, admin)
+            pdf = build_ledger_pdf(ledger)
+            print(f"[db] ledger of {n_events} events ({ledger.achieved.attendances} 人次), query + PDF: "
+                  f"{time.perf_counter() - t:.2f} s, {len(pdf) / 1e6:.2f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--no-db", action="store_true", help="time the builders only")
     args = parser.parse_args()
     start = datetime(2026, 7, 1, 1, 0)
     t = time.perf_counter()
@@ -83,6 +139,8 @@ def main() -> None:
     t = time.perf_counter()
     pdf = build_ledger_pdf(ledger)
     print(f"ledger PDF, {args.events} events: {time.perf_counter() - t:.2f} s, {len(pdf) / 1e6:.2f} MB")
+    if not args.no_db:
+        _with_database(args.rows, args.events)
 
 
 if __name__ == "__main__":

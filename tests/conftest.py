@@ -17,6 +17,21 @@ from tests.factories import *  # noqa: F401,F403  (factory fixtures)
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashes() -> Iterator[None]:
+    """Hash test passwords with few rounds: scrypt's default cost is for attackers, not for 1,000 tests."""
+    from werkzeug import security
+
+    import eventsvc.orgs.models as user_models
+
+    def cheap(password: str, method: str = "pbkdf2:sha256:1000", salt_length: int = 8) -> str:
+        return security.generate_password_hash(password, method="pbkdf2:sha256:1000", salt_length=salt_length)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(user_models, "generate_password_hash", cheap)
+        yield
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """PostgreSQL when DATABASE_URL is set, else a SQLite file (threads need a shared file)."""

@@ -28,6 +28,7 @@ from eventsvc.checkin.operations import (
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.phones import mask_phone
 from eventsvc.core.timeutil import fmt_local, utcnow
+from eventsvc.db import savepoint
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
@@ -161,23 +162,6 @@ def _replay(record: ScanRecord, event: Event) -> dict[str, Any]:
     return data
 
 
-def _begin_write() -> None:
-    """On SQLite, open the transaction with the write lock before the first savepoint.
-
-    pysqlite begins transactions lazily, so a SAVEPOINT would start (and its RELEASE commit) a
-    transaction of its own, committing the claimed id before its answer is stored. BEGIN
-    IMMEDIATE makes the claim, the check-in and the answer commit together, and makes concurrent
-    scanners wait for the lock (busy_timeout) instead of failing on a stale read. PostgreSQL needs
-    nothing: its transactions begin eagerly and unique-index waits do the queueing.
-    """
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if raw is not None and not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def _known_scan(client_scan_id: str) -> Optional[ScanRecord]:
     return db.session.scalar(select(ScanRecord).where(ScanRecord.client_scan_id == client_scan_id))
 
@@ -194,14 +178,13 @@ def process_scan(event: Event, scan: Mapping[str, Any], *, by: User, now: Option
         return _replay(known, event)
     now = now or utcnow()
     at = parse_scanned_at(scan.get("scanned_at"), now)
-    _begin_write()
     record = ScanRecord(client_scan_id=client_scan_id, event_id=event.id, user_id=by.id, scanned_at=at,
                         received_at=now, outcome="pending", result_json="{}")
     try:
         # Claim the id before deciding: a retry racing the original waits on this insert and then
-        # gets the original's answer. Writing first also lets SQLite queue writers on its lock
-        # instead of failing a transaction whose earlier reads went stale.
-        with db.session.begin_nested():
+        # gets the original's answer. Writing first in the transaction also lets SQLite queue
+        # concurrent scanners on its write lock instead of failing them on a stale read.
+        with savepoint(db.session):
             db.session.add(record)
     except IntegrityError:
         known = _known_scan(client_scan_id)

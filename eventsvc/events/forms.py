@@ -1,8 +1,8 @@
-"""Event forms: create/edit (times in China time), cancel confirmation, program chooser."""
+"""Event forms: create/edit (times typed in China time, stored in UTC) and the cancel confirmation."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -11,9 +11,9 @@ from wtforms import (
 )
 from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.validators import Optional as OptionalValue
-from wtforms.i18n import get_translations
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsvc.core.timeutil import from_local, to_local
@@ -149,7 +149,7 @@ class EventForm(ChineseForm):
                 rows.append((label, (row.form.unit.data or "").strip(), int(row.form.value.data)))
         return rows
 
-    def add_blank_quantity_rows(self, labels: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
+    def add_blank_quantity_rows(self, labels: Sequence[tuple[str, str]] = ()) -> None:
         """Offer the program's custom labels not yet filled in, plus a few empty rows."""
         present = {(row.form.label.data or "").strip() for row in self.quantities}
         for label, unit in labels:

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import contains_eager
 
 from eventsvc.core.exceptions import OperationError

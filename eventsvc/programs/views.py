@@ -29,7 +29,8 @@ from eventsvc.programs.operations import delete_program as op_delete_program
 from eventsvc.programs.operations import set_targets, update_program
 from eventsvc.programs.queries import get_program_for, programs_visible_to
 from eventsvc.progress.dashboard import (
-    event_phase, load_program, local_year, org_rollup, pick_year, programs_progress, quantity_labels, with_targets,
+    event_phase, in_plan_order, load_program, local_year, org_rollup, pick_year, programs_progress,
+    quantity_labels, with_targets,
 )
 from eventsvc.progress.queries import event_attendance
 
@@ -68,7 +69,7 @@ def list_programs():  # type: ignore[no-untyped-def]
     if category:
         stmt = stmt.where(Program.category == category)
     page, per_page = page_args()
-    pagination = db.paginate(with_targets(stmt), page=page, per_page=per_page, error_out=False)
+    pagination = db.paginate(with_targets(in_plan_order(stmt)), page=page, per_page=per_page, error_out=False)
     progress = programs_progress(user, pagination.items)
     return render_template(
         "programs/list.html", pagination=pagination, progress=progress, year=year, years=years,

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Optional, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from eventsvc.core.timeutil import to_local, utcnow
 from eventsvc.events.models import PUBLISHED, Event
 from eventsvc.events.queries import events_in_scope
 from eventsvc.extensions import db
-from eventsvc.orgs.models import Organization, User
+from eventsvc.orgs.models import DEPARTMENT, Organization, User
 from eventsvc.orgs.queries import children_of, scope_root
 from eventsvc.programs.models import Program, Target
 from eventsvc.programs.queries import get_program_for, programs_visible_to
@@ -79,6 +79,18 @@ def pick_year(user: User, raw: Optional[str]) -> tuple[int, list[int]]:
     return year, choices
 
 
+def in_plan_order(stmt):  # type: ignore[no-untyped-def]
+    """Order programs by year, then plan item as a number (2 before 11), unnumbered last."""
+    return stmt.order_by(None).order_by(
+        Program.year.desc(),
+        case((Program.plan_item == "", 1), else_=0),
+        func.length(Program.plan_item),
+        Program.plan_item,
+        Program.name,
+        Program.id,
+    )
+
+
 def with_targets(stmt):  # type: ignore[no-untyped-def]
     """Add eager loads so listing programs with their targets costs a fixed number of queries."""
     return stmt.options(
@@ -93,7 +105,7 @@ def visible_programs(user: User, year: int, category: str = "") -> list[Program]
     stmt = programs_visible_to(user, year)
     if category:
         stmt = stmt.where(Program.category == category)
-    return list(db.session.scalars(with_targets(stmt)))
+    return list(db.session.scalars(with_targets(in_plan_order(stmt))))
 
 
 def programs_progress(
@@ -148,6 +160,9 @@ def org_rollup(
     for child in children:
         child_totals = totals.get(child.id, Totals())
         shares = [TargetProgress(t, child_totals.value_for(t)) for t in shares_by_org.get(child.id, [])]
+        # Departments rarely organize events themselves: list them only when they did.
+        if child.kind == DEPARTMENT and not (child_totals.sessions or child_totals.attendances or shares):
+            continue
         rows.append(OrgRow(child, child_totals, shares))
     return root, rows, totals.get(root.id, Totals())
 

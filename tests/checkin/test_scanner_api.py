@@ -1,8 +1,9 @@
 """The staff scanner page and its JSON API: answers, search, walk-ins, permissions, CSRF."""
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -91,15 +92,18 @@ def test_search_by_last_four_or_name_shows_masked_phones(login, client, setup, c
     assert [p["registration"] for p in by_name["people"]] == ["已报名"]
 
 
-def test_manual_pick_and_walk_in(login, client, setup):
+def test_manual_pick_and_walk_in(login, client, setup, create_participant):
     event, tree = setup["event"], setup["tree"]
+    stranger = create_participant("别处的人", "13122223333")
     login(tree["checker_a"])
     pid = setup["regs"][2].participant_id
     picked = client.post(f"/api/events/{event.id}/scan",
                          json={"client_scan_id": str(uuid.uuid4()), "participant_id": pid}).get_json()
     assert picked["result"]["outcome"] == "success"
-    stranger = db.session.scalar(select(Participant.id).where(Participant.id != pid).order_by(Participant.id))
-    # Only people this event knows can be picked; a walk-in is added with details instead.
+    # Only people this event knows can be picked (no probing others); a walk-in is added with details.
+    probe = client.post(f"/api/events/{event.id}/scan",
+                        json={"client_scan_id": str(uuid.uuid4()), "participant_id": stranger.id}).get_json()
+    assert probe["result"]["code"] == "not_registered" and "别处的人" not in str(probe)
     resp = client.post(f"/api/events/{event.id}/walk-in",
                        json={"client_scan_id": str(uuid.uuid4()), "name": "现场职工", "phone": "13688889999"})
     assert resp.get_json()["result"]["outcome"] == "success"
@@ -109,7 +113,6 @@ def test_manual_pick_and_walk_in(login, client, setup):
     bad = client.post(f"/api/events/{event.id}/walk-in", json={"client_scan_id": str(uuid.uuid4()), "name": "x",
                                                                 "phone": "12"}).get_json()
     assert bad["result"]["outcome"] == "refused" and "手机号" in bad["result"]["message"]
-    assert stranger is not None
 
 
 def test_api_answers_json_for_anonymous_viewer_and_other_street(client, login, setup):
@@ -155,8 +158,6 @@ def test_csrf_is_enforced_on_the_api(setup, database_url):
     event, reg = setup["event"], setup["regs"][0]
     with app.test_client() as c:
         page = c.get("/login").get_data(as_text=True)
-        import re
-
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         c.post("/login", data={"username": "checker_a", "password": "password123", "csrf_token": token})
         scanner = c.get(f"/events/{event.id}/scanner").get_data(as_text=True)
@@ -173,7 +174,7 @@ def test_offline_scan_time_is_kept_but_never_in_the_future(login, client, setup)
     event, reg = setup["event"], setup["regs"][0]
     login(setup["tree"]["checker_a"])
     seen = utcnow() - timedelta(minutes=3)
-    ms = int((seen - __import__("datetime").datetime(1970, 1, 1)).total_seconds() * 1000)
+    ms = int((seen - datetime(1970, 1, 1)).total_seconds() * 1000)
     scan(client, event, reg.token, scanned_at=ms)
     stored = db.session.scalar(select(CheckIn))
     assert abs((stored.checked_in_at - seen).total_seconds()) < 2

@@ -14,9 +14,8 @@ from eventsvc.extensions import db
 
 PUBLIC_ENDPOINTS = {
     "static", "orgs.login",
-    "checkin.self_check_in", "checkin.self_check_in_done", "checkin.forget_person", "checkin.self_check_out",
+    "checkin.self_check_in", "checkin.show_check_in_result", "checkin.self_check_out",
     "checkin.register", "checkin.view_ticket", "checkin.ticket_png", "checkin.cancel_registration_public",
-    "checkin.my_tickets",
 }
 # Endpoints about the user's own account, which every role may use.
 OWN_ACCOUNT = {"orgs.logout", "orgs.edit_password"}

@@ -37,3 +37,25 @@ def test_delete_is_refused_when_events_exist(db, tree, login, create_program, cr
     assert "该项目下已有活动，不能删除" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Program, program.id) is not None
+
+
+def test_changes_need_the_csrf_token(db, app, tree, login, create_program):
+    import re
+
+    from sqlalchemy import func, select
+
+    program = create_program(org=tree["a"], name="受保护的项目")
+    client = login(tree["org_a"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert client.post(f"/programs/{program.id}/delete", data={"confirm": "yes"}).status_code == 400
+        assert client.post("/programs/new", data={"year": "2026", "name": "伪造的项目",
+                                                  "organization_id": str(tree["a"].id)}).status_code == 400
+        assert db.session.scalar(select(func.count(Program.id))) == 1
+
+        page = client.get(f"/programs/{program.id}/delete").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        resp = client.post(f"/programs/{program.id}/delete", data={"confirm": "yes", "csrf_token": token})
+        assert resp.status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

@@ -8,7 +8,8 @@ from eventsvc.programs.models import ATTENDANCES, CUSTOM, SESSIONS
 from eventsvc.programs.operations import TargetSpec
 
 
-def _district_program_with_events(db, tree, create_program, create_event, create_check_in):  # type: ignore[no-untyped-def]
+def _district_program_with_events(db, tree, create_program, create_event,  # type: ignore[no-untyped-def]
+                                  create_check_in):
     """A district program: 2 events in street A (3 check-ins), 1 in street B (2 check-ins)."""
     program = create_program(org=tree["root"], name="劳模工匠宣讲", targets=[
         TargetSpec(SESSIONS, 10), TargetSpec(ATTENDANCES, 100),
@@ -67,15 +68,16 @@ def test_progress_json_is_scoped(db, tree, login, create_program, create_event, 
     assert done[(SESSIONS, "场次")] == (3, 10, 7)
     assert done[(ATTENDANCES, "人次")] == (5, 100, 95)
     assert done[(CUSTOM, "宣讲资料")] == (37, 50, 13)
-    assert sorted((s["organization"], s["done"]) for s in data["shares"]) == sorted([(tree["b"].label, 1), (tree["a"].label, 2)])
+    shares = sorted((s["organization"], s["done"]) for s in data["shares"])
+    assert shares == sorted([(tree["b"].label, 1), (tree["a"].label, 2)])
 
     data = login(tree["org_a"]).get(f"/api/programs/{program.id}/progress").get_json()
     assert data["scoped"] is True and data["totals"]["attendances"] == 3
     assert [(s["organization"], s["done"], s["goal"]) for s in data["shares"]] == [(tree["a"].label, 2, 4)]
 
 
-def test_list_filters_by_year_and_category_and_shows_progress(db, tree, login, create_program, create_event,
-                                                              create_check_in):
+def test_list_filters_by_year_and_category_and_shows_progress(db, tree, login, create_program,
+                                                              create_event, create_check_in):
     program = _district_program_with_events(db, tree, create_program, create_event, create_check_in)
     program.category = "劳模工匠"
     create_program(org=tree["a"], name="平湖职工运动会", category="文体活动", plan_item="7")

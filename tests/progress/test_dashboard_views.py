@@ -24,7 +24,8 @@ def _stat(html: str, name: str) -> int:
 
 
 @pytest.fixture
-def year_of_work(db, tree, create_program, create_event, create_check_in, create_participant):  # type: ignore[no-untyped-def]
+def year_of_work(db, tree, create_program, create_event,  # type: ignore[no-untyped-def]
+                 create_check_in, create_participant):
     """A district program with street A's share, a street B program, and events with check-ins."""
     district = create_program(org=tree["root"], name="新就业形态劳动者服务月", targets=[
         TargetSpec(SESSIONS, 20), TargetSpec(ATTENDANCES, 200), TargetSpec(PARTICIPANTS, 150),

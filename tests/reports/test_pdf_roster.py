@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from eventsvc.extensions import db
 from eventsvc.reports.pdf_roster import build_blank_roster_pdf, build_roster_pdf
 from eventsvc.reports.records import EventHeader, RosterRow
 from tests.reports.conftest import pdf_pages, pdf_text
@@ -102,4 +101,3 @@ def test_five_hundred_rows_build_quickly_enough():
     data = build_roster_pdf(HEADER, _rows(500))
     assert time.perf_counter() - started < 3
     assert len(data) > 10_000
-    db.session.remove()
