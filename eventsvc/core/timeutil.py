@@ -26,3 +26,8 @@ def fmt_local(dt: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
     """Format a UTC datetime in China time; empty string for None."""
     local = to_local(dt)
     return "" if local is None else local.strftime(pattern)
+
+
+def local_year(now: datetime | None = None) -> int:
+    """Return the current year in China time (the plan year changes at local midnight)."""
+    return ((now or utcnow()) + LOCAL_OFFSET).year

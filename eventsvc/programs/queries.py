@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, text
 
 from eventsvc.extensions import db
 from eventsvc.orgs.models import DEPARTMENT, DISTRICT, Organization, User
@@ -39,3 +39,8 @@ def get_program_for(user: User, program_id: int) -> Optional[Program]:
 def years_with_programs() -> list[int]:
     """Return the years that have programs, newest first."""
     return list(db.session.scalars(select(Program.year).distinct().order_by(Program.year.desc())))
+
+
+def event_count(program: Program) -> int:
+    """Count the program's events (raw SQL: programs/ sits below events/ and cannot import it)."""
+    return db.session.scalar(text("SELECT count(*) FROM event WHERE program_id = :p"), {"p": program.id}) or 0

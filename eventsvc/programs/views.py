@@ -1,46 +1,28 @@
-"""Program pages: the list, create/edit with targets, delete, and the drill-down by organization.
-
-Figures come from progress/ (the counting rules live there); this module only reads them.
-"""
+"""Program pages that change programs: create/edit with targets, delete (list and drill-down are in progress/)."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
 
 from eventsvc.core.exceptions import OperationError
-from eventsvc.core.pagination import page_args
-from eventsvc.core.permissions import MANAGE_ROLES, require, roles_required, staff_required
-from eventsvc.core.timeutil import utcnow
-from eventsvc.events.models import Event
-from eventsvc.events.queries import events_in_scope
+from eventsvc.core.permissions import MANAGE_ROLES, require, roles_required
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
 from eventsvc.orgs.queries import org_choices
 from eventsvc.programs.forms import (
     LEVELS, METRIC_CHOICES, ProgramForm, TargetRow, orgs_by_id, rows_for, rows_from_form, specs_from_rows,
 )
-from eventsvc.programs.models import CATEGORIES, Program
+from eventsvc.programs.models import Program
 from eventsvc.programs.operations import create_program as op_create_program
 from eventsvc.programs.operations import delete_program as op_delete_program
 from eventsvc.programs.operations import set_targets, update_program
-from eventsvc.programs.queries import get_program_for, programs_visible_to
-from eventsvc.progress.dashboard import (
-    event_phase, in_plan_order, load_program, local_year, org_rollup, pick_year, programs_progress,
-    quantity_labels, with_targets,
-)
-from eventsvc.progress.queries import event_attendance
+from eventsvc.core.timeutil import local_year
+from eventsvc.programs.queries import event_count as count_events
+from eventsvc.programs.queries import get_program_for
 
 bp = Blueprint("programs", __name__)
-
-
-@bp.context_processor
-def _template_helpers() -> dict[str, Any]:
-    # Links to other modules' pages appear only once those endpoints are registered.
-    return {"has_endpoint": lambda name: name in current_app.view_functions}
 
 
 def _user() -> User:
@@ -54,27 +36,6 @@ def _managed_program(program_id: int) -> Program:
     assert program is not None
     require(_user().reaches(program.organization), 403)
     return program
-
-
-@bp.route("/programs")
-@staff_required
-def list_programs():  # type: ignore[no-untyped-def]
-    """List the programs the user may see, by year and category, with compact progress."""
-    user = _user()
-    year, years = pick_year(user, request.args.get("year"))
-    category = request.args.get("category", "")
-    if category not in CATEGORIES:
-        category = ""
-    stmt = programs_visible_to(user, year)
-    if category:
-        stmt = stmt.where(Program.category == category)
-    page, per_page = page_args()
-    pagination = db.paginate(with_targets(in_plan_order(stmt)), page=page, per_page=per_page, error_out=False)
-    progress = programs_progress(user, pagination.items)
-    return render_template(
-        "programs/list.html", pagination=pagination, progress=progress, year=year, years=years,
-        category=category, categories=CATEGORIES, scoped=bool(user.scope_path),
-    )
 
 
 def _apply_error(form: ProgramForm, exc: OperationError, general: list[str], target_errors: list[str]) -> None:
@@ -146,7 +107,7 @@ def create_program():  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             flash(f"已创建项目“{program.name}”。", "success")
-            return redirect(url_for("programs.view_program", program_id=program.id))
+            return redirect(url_for("progress.view_program", program_id=program.id))
     return _render_form(form, _with_blank_row(rows), general=general, target_errors=target_errors, status=400)
 
 
@@ -190,7 +151,7 @@ def edit_program(program_id: int):  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             flash("项目已保存。", "success")
-            return redirect(url_for("programs.view_program", program_id=program.id))
+            return redirect(url_for("progress.view_program", program_id=program.id))
     return _render_form(form, _with_blank_row(rows), program=program, general=general,
                         target_errors=target_errors, status=400)
 
@@ -200,7 +161,7 @@ def edit_program(program_id: int):  # type: ignore[no-untyped-def]
 def delete_program(program_id: int):  # type: ignore[no-untyped-def]
     """Ask for confirmation, then delete a program that has no events."""
     program = _managed_program(program_id)
-    event_count = db.session.scalar(select(func.count(Event.id)).where(Event.program_id == program.id)) or 0
+    event_count = count_events(program)
     error = None
     status = 200
     if request.method == "POST":
@@ -216,34 +177,5 @@ def delete_program(program_id: int):  # type: ignore[no-untyped-def]
             else:
                 db.session.commit()
                 flash(f"已删除项目“{name}”。", "success")
-                return redirect(url_for("programs.list_programs", year=program.year))
+                return redirect(url_for("progress.list_programs", year=program.year))
     return render_template("programs/delete.html", program=program, event_count=event_count, error=error), status
-
-
-@bp.route("/programs/<int:program_id>")
-@staff_required
-def view_program(program_id: int):  # type: ignore[no-untyped-def]
-    """Show a program: targets with progress, figures by organization, and its events in scope."""
-    user = _user()
-    program = load_program(user, program_id)
-    require(program is not None)
-    assert program is not None
-    progress = programs_progress(user, [program], share_filter=lambda t: user.reaches(t.organization))[program.id]
-    root, org_rows, org_total = org_rollup(user, program=program)
-    labels = quantity_labels(program, org_rows, org_total)
-    page, per_page = page_args()
-    events = db.paginate(
-        events_in_scope(user)
-        .where(Event.program_id == program.id)
-        .options(contains_eager(Event.organization))
-        .order_by(Event.starts_at.desc(), Event.id.desc()),
-        page=page, per_page=per_page, error_out=False,
-    )
-    now = utcnow()
-    return render_template(
-        "programs/view.html", program=program, progress=progress, root=root, org_rows=org_rows,
-        org_total=org_total, labels=labels, events=events,
-        attendance=event_attendance([e.id for e in events.items]),
-        phases={e.id: event_phase(e, now) for e in events.items},
-        scoped=bool(user.scope_path), can_manage=user.can_manage and user.reaches(program.organization),
-    )

@@ -12,7 +12,7 @@ from typing import Callable, Optional, Sequence
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from eventsvc.core.timeutil import to_local, utcnow
+from eventsvc.core.timeutil import local_year, utcnow
 from eventsvc.events.models import PUBLISHED, Event
 from eventsvc.events.queries import events_in_scope
 from eventsvc.extensions import db
@@ -40,13 +40,6 @@ class OrgRow:
     org: Organization
     totals: Totals
     shares: list[TargetProgress] = field(default_factory=list)
-
-
-def local_year(now: Optional[datetime] = None) -> int:
-    """Return the current year in China time (the plan year changes at local midnight)."""
-    local = to_local(now or utcnow())
-    assert local is not None
-    return local.year
 
 
 def visible_years(user: User) -> list[int]:

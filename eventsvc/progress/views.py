@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
 from eventsvc.core.permissions import require, staff_required
@@ -15,12 +15,6 @@ from eventsvc.progress.dashboard import (
 from eventsvc.progress.queries import TargetProgress, Totals
 
 bp = Blueprint("progress", __name__)
-
-
-@bp.context_processor
-def _template_helpers() -> dict[str, Any]:
-    # Links to other modules' pages appear only once those endpoints are registered.
-    return {"has_endpoint": lambda name: name in current_app.view_functions}
 
 
 def _user() -> User:
@@ -81,3 +75,7 @@ def program_progress_json(program_id: int):  # type: ignore[no-untyped-def]
         shares=[_target_json(p) for p in pp.shares],
         updated_at=fmt_local(utcnow(), "%Y-%m-%d %H:%M:%S"),
     )
+
+
+# Program pages register on `bp` when imported (after bp exists).
+from eventsvc.progress import program_views  # noqa: E402,F401

@@ -5,7 +5,6 @@ from sqlalchemy import func, select
 
 from eventsvc.checkin.models import MANUAL, CheckIn, Participant
 from eventsvc.events.operations import set_quantities
-from tests.events.helpers import pending_nav_links  # noqa: F401  (autouse)
 
 
 def test_event_page_shows_details_count_and_masked_attendees(db, client, login, tree, create_event,

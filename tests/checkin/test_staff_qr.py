@@ -11,7 +11,6 @@ from PIL import Image, ImageDraw
 
 from eventsvc.checkin.tokens import DynamicCodeRefused, verify_dynamic_code
 from eventsvc.events.models import QR_DYNAMIC
-from tests.events.helpers import pending_nav_links  # noqa: F401  (autouse)
 
 
 def _decode(image: Image.Image) -> str:

@@ -3,12 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.programs.endpoint_stubs import stub_missing_endpoints
-
-
-@pytest.fixture(autouse=True)
-def _linked_endpoints(app):  # type: ignore[no-untyped-def]
-    stub_missing_endpoints(app)
 
 
 @pytest.fixture

@@ -9,12 +9,6 @@ from sqlalchemy import event as sa_event
 
 from eventsvc.programs.models import ATTENDANCES, PARTICIPANTS, SESSIONS
 from eventsvc.programs.operations import TargetSpec
-from tests.programs.endpoint_stubs import stub_missing_endpoints
-
-
-@pytest.fixture(autouse=True)
-def _linked_endpoints(app):  # type: ignore[no-untyped-def]
-    stub_missing_endpoints(app)
 
 
 def _stat(html: str, name: str) -> int:
