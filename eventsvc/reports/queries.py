@@ -32,6 +32,7 @@ def event_header(event: Event) -> EventHeader:
     return EventHeader(
         program=event.program.name, title=event.title, starts_at=event.starts_at, ends_at=event.ends_at,
         venue=venue, organizer=event.organization.name, level=event.level, status_label=event.status_label,
+        checkout_enabled=bool(event.checkout_enabled),
     )
 
 

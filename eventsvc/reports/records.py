@@ -18,6 +18,7 @@ class EventHeader:
     organizer: str
     level: str = ""
     status_label: str = ""
+    checkout_enabled: bool = False  # rosters add 签退 columns only for events that record leaving
 
 
 @dataclass
@@ -31,6 +32,13 @@ class RosterRow:
     checked_in_at: datetime
     method_label: str = ""
     checked_out_at: Optional[datetime] = None
+
+    @property
+    def duration_minutes(self) -> Optional[int]:
+        """Whole minutes between check-in and check-out, as CheckIn.duration_minutes counts them."""
+        if self.checked_out_at is None:
+            return None
+        return max(0, int((self.checked_out_at - self.checked_in_at).total_seconds() // 60))
 
 
 @dataclass

@@ -23,7 +23,7 @@ HEAD_FONT = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="EEEEEE")
 
 CHECKIN_COLUMNS = [("序号", 6), ("姓名", 12), ("手机号", 14), ("单位", 28), ("人群类别", 12),
-                   ("签到时间", 17), ("签到方式", 12), ("签退时间", 17)]
+                   ("签到时间", 17), ("签到方式", 12), ("签退时间", 17), ("时长（分钟）", 12)]
 IMPORT_COLUMNS = [("姓名", 12), ("手机号", 15), ("单位", 30), ("人群类别", 12), ("签到时间", 18)]
 
 
@@ -76,7 +76,7 @@ def build_event_checkins_xlsx(event: EventHeader, rows: Sequence[RosterRow], *, 
     ws = _sheet(wb, "签到明细", CHECKIN_COLUMNS)
     for n, r in enumerate(sorted(rows, key=lambda r: r.checked_in_at), start=1):
         _row(ws, [n, r.name, _phone(r.phone, mask), r.workplace, r.group, r.checked_in_at, r.method_label,
-                  r.checked_out_at])
+                  r.checked_out_at, r.duration_minutes])
     info = _sheet(wb, "活动信息", [("项目", 14), ("内容", 60)])
     for label, value in (("活动项目", event.program), ("活动名称", event.title), ("开始时间", event.starts_at),
                          ("结束时间", event.ends_at), ("活动地点", event.venue), ("主办单位", event.organizer),
@@ -113,13 +113,15 @@ def build_ledger_xlsx(ledger: LedgerData, checkins: Sequence[ProgramCheckIn], *,
         ] + [e.attendances, neutralize_cell(e.cancel_reason)])
 
     ci = _sheet(wb, "签到明细", [("活动日期", 12), ("活动名称", 32), ("主办单位", 20), ("姓名", 12), ("手机号", 14),
-                                 ("单位", 26), ("人群类别", 12), ("签到时间", 17), ("签到方式", 12)])
+                                 ("单位", 26), ("人群类别", 12), ("签到时间", 17), ("签到方式", 12),
+                                 ("签退时间", 17), ("时长（分钟）", 12)])
     for c in checkins:
         p = c.person
         ci.append([_cell(ci, c.event_starts_at, DATE_FORMAT), neutralize_cell(c.event_title),
                    neutralize_cell(c.organizer), neutralize_cell(p.name), _phone(p.phone, mask),
                    neutralize_cell(p.workplace), neutralize_cell(p.group), _cell(ci, p.checked_in_at),
-                   neutralize_cell(p.method_label)])
+                   neutralize_cell(p.method_label),
+                   _cell(ci, p.checked_out_at) if p.checked_out_at else None, p.duration_minutes])
     return _save(wb)
 
 
