@@ -1,5 +1,11 @@
 """Import every domain's models so the metadata (and Alembic) sees all tables."""
-from eventsvc.checkin.models import CheckIn, CheckInUndo, Participant, Registration, ScanRecord
+from eventsvc.checkin.models import (
+    CheckIn,
+    CheckInUndo,
+    Participant,
+    Registration,
+    ScanRecord,
+)
 from eventsvc.events.models import Event, EventQuantity
 from eventsvc.orgs.models import Organization, User
 from eventsvc.programs.models import Program, Target

@@ -11,7 +11,14 @@ from eventsvc.core.timeutil import from_local, utcnow
 from eventsvc.events.models import PUBLISHED, Event
 from eventsvc.events.operations import cancel_event, create_event, publish_event
 from eventsvc.extensions import db
-from eventsvc.orgs.models import DEPARTMENT, DISTRICT, FEDERATION, STREET, Organization, User
+from eventsvc.orgs.models import (
+    DEPARTMENT,
+    DISTRICT,
+    FEDERATION,
+    STREET,
+    Organization,
+    User,
+)
 from eventsvc.orgs.operations import create_organization, create_user
 from eventsvc.programs.models import ATTENDANCES, CUSTOM, SESSIONS, Program
 from eventsvc.programs.operations import TargetSpec, create_program

@@ -12,10 +12,21 @@ from werkzeug.wrappers import Response
 
 from eventsvc.checkin.models import SELF_SCAN, CheckIn
 from eventsvc.checkin.operations import (
-    GROUPS, CheckInRefused, CheckInResult, check_in, ensure_open, existing_check_in, find_participant,
-    upsert_participant, validate_person,
+    GROUPS,
+    CheckInRefused,
+    CheckInResult,
+    check_in,
+    ensure_open,
+    upsert_participant,
+    validate_person,
 )
-from eventsvc.checkin.tokens import DynamicCodeRefused, dump_person, load_person, verify_dynamic_code
+from eventsvc.checkin.queries import existing_check_in, find_participant
+from eventsvc.checkin.tokens import (
+    DynamicCodeRefused,
+    dump_person,
+    load_person,
+    verify_dynamic_code,
+)
 from eventsvc.checkin.views import bp
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.phones import InvalidPhone, normalize_phone

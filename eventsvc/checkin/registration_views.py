@@ -11,17 +11,33 @@ from werkzeug.wrappers import Response
 from eventsvc.checkin.links import public_base
 from eventsvc.checkin.models import CheckIn, Registration
 from eventsvc.checkin.operations import (
-    GROUPS, cancel_registration, check_out, existing_check_in, find_participant, register, registration_by_token,
-    registration_window, validate_person,
+    GROUPS,
+    cancel_registration,
+    check_out,
+    register,
+    validate_person,
 )
-from eventsvc.checkin.scanner_queries import (
-    STATUS_FILTERS, check_ins_by_participant, event_stats, registrations_stmt, waitlist_position,
+from eventsvc.checkin.queries import (
+    STATUS_FILTERS,
+    check_ins_by_participant,
+    event_stats,
+    existing_check_in,
+    find_participant,
+    registration_by_token,
+    registration_window,
+    registrations_stmt,
+    waitlist_position,
 )
 from eventsvc.checkin.tokens import dump_person, load_person
 from eventsvc.checkin.views import bp
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.pagination import page_args
-from eventsvc.core.permissions import MANAGE_ROLES, require, roles_required, staff_required
+from eventsvc.core.permissions import (
+    MANAGE_ROLES,
+    require,
+    roles_required,
+    staff_required,
+)
 from eventsvc.core.qr import qr_png, qr_svg
 from eventsvc.events.models import REG_ON, Event
 from eventsvc.events.queries import event_by_code, get_event_for

@@ -11,12 +11,22 @@ from flask import current_app, jsonify, render_template, request
 from flask_login import current_user
 
 from eventsvc.checkin.models import CheckIn
-from eventsvc.checkin.operations import GROUPS, undo_check_in
-from eventsvc.checkin.scanner_queries import event_stats, search_people
-from eventsvc.checkin.scanning import MODE_IN, process_scan, sync_scans
+from eventsvc.checkin.operations import (
+    GROUPS,
+    MODE_IN,
+    process_scan,
+    sync_scans,
+    undo_check_in,
+)
+from eventsvc.checkin.queries import event_stats, search_people
 from eventsvc.checkin.views import bp
 from eventsvc.core.exceptions import OperationError
-from eventsvc.core.permissions import CHECKIN_ROLES, require, roles_required, staff_required
+from eventsvc.core.permissions import (
+    CHECKIN_ROLES,
+    require,
+    roles_required,
+    staff_required,
+)
 from eventsvc.events.models import Event
 from eventsvc.events.queries import get_event_for
 from eventsvc.extensions import db
@@ -54,6 +64,16 @@ def scanner(event_id: int):  # type: ignore[no-untyped-def]
     )
 
 
+def _answer_scan(event: Event, scan: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """Decide one scan, commit, and answer with the result and fresh counts."""
+    try:
+        result = process_scan(event, scan, by=_user())
+    except OperationError as exc:
+        return _refusal(exc, 403 if exc.code == "forbidden" else 400)
+    db.session.commit()
+    return jsonify(result=result, stats=event_stats(event), ok=True)
+
+
 @bp.route("/api/events/<int:event_id>/scan", methods=["POST"])
 @roles_required(*CHECKIN_ROLES)
 def scan_json(event_id: int):  # type: ignore[no-untyped-def]
@@ -61,12 +81,7 @@ def scan_json(event_id: int):  # type: ignore[no-untyped-def]
     event = _event_or_404(event_id)
     body = _body()
     body.setdefault("mode", MODE_IN)
-    try:
-        result = process_scan(event, body, by=_user())
-    except OperationError as exc:
-        return _refusal(exc, 403 if exc.code == "forbidden" else 400)
-    db.session.commit()
-    return jsonify(result=result, stats=event_stats(event), ok=True)
+    return _answer_scan(event, body)
 
 
 @bp.route("/api/events/<int:event_id>/sync", methods=["POST"])
@@ -106,12 +121,7 @@ def walk_in_json(event_id: int):  # type: ignore[no-untyped-def]
         "mode": MODE_IN,
         "person": {k: body.get(k) or "" for k in ("name", "phone", "workplace", "group")},
     }
-    try:
-        result = process_scan(event, scan, by=_user())
-    except OperationError as exc:
-        return _refusal(exc, 403 if exc.code == "forbidden" else 400)
-    db.session.commit()
-    return jsonify(result=result, stats=event_stats(event), ok=True)
+    return _answer_scan(event, scan)
 
 
 @bp.route("/api/check-ins/<int:check_in_id>/undo", methods=["POST"])

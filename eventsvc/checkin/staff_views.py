@@ -7,7 +7,16 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -23,7 +32,12 @@ from eventsvc.checkin.tokens import make_dynamic_code
 from eventsvc.checkin.views import bp
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.pagination import page_args
-from eventsvc.core.permissions import CHECKIN_ROLES, require, roles_required, staff_required
+from eventsvc.core.permissions import (
+    CHECKIN_ROLES,
+    require,
+    roles_required,
+    staff_required,
+)
 from eventsvc.core.qr import qr_png, qr_svg
 from eventsvc.core.timeutil import fmt_local
 from eventsvc.events.models import CANCELLED, QR_DYNAMIC, Event

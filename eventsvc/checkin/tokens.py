@@ -8,7 +8,12 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
 
 from eventsvc.core.exceptions import OperationError
 

@@ -4,4 +4,9 @@ from flask import Blueprint
 bp = Blueprint("checkin", __name__)
 
 # Route modules register on `bp` when imported (after bp exists).
-from eventsvc.checkin import public_views, registration_views, scanner_views, staff_views  # noqa: E402,F401
+from eventsvc.checkin import (  # noqa: E402,F401
+    public_views,
+    registration_views,
+    scanner_views,
+    staff_views,
+)

@@ -6,7 +6,14 @@ from typing import Any, Callable, Optional, Sequence
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, FieldList, Form, FormField, IntegerField, SelectField, SelectMultipleField, StringField,
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
@@ -17,7 +24,16 @@ from wtforms.validators import Optional as OptionalValue
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsvc.core.timeutil import from_local, to_local
-from eventsvc.events.models import KINDS, LEVELS, QR_DYNAMIC, QR_STATIC, REG_OFF, REG_ON, TARGET_GROUPS, Event
+from eventsvc.events.models import (
+    KINDS,
+    LEVELS,
+    QR_DYNAMIC,
+    QR_STATIC,
+    REG_OFF,
+    REG_ON,
+    TARGET_GROUPS,
+    Event,
+)
 
 # The browser's datetime-local sends "2026-07-01T09:30"; the first format is also what we render.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]

@@ -9,8 +9,18 @@ from eventsvc.core.exceptions import OperationError
 from eventsvc.core.timeutil import utcnow
 from eventsvc.core.tokens import random_code
 from eventsvc.events.models import (
-    CANCELLED, DRAFT, KINDS, LEVELS, PUBLISHED, QR_DYNAMIC, QR_STATIC, REG_OFF, REG_ON, TARGET_GROUPS,
-    Event, EventQuantity,
+    CANCELLED,
+    DRAFT,
+    KINDS,
+    LEVELS,
+    PUBLISHED,
+    QR_DYNAMIC,
+    QR_STATIC,
+    REG_OFF,
+    REG_ON,
+    TARGET_GROUPS,
+    Event,
+    EventQuantity,
 )
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User

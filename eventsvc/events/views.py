@@ -14,7 +14,12 @@ from sqlalchemy.orm import contains_eager
 
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.pagination import page_args
-from eventsvc.core.permissions import MANAGE_ROLES, require, roles_required, staff_required
+from eventsvc.core.permissions import (
+    MANAGE_ROLES,
+    require,
+    roles_required,
+    staff_required,
+)
 from eventsvc.core.timeutil import from_local
 from eventsvc.events import operations as ops
 from eventsvc.events.forms import CancelForm, EventForm, event_form_data
@@ -24,7 +29,11 @@ from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.orgs.queries import org_choices
 from eventsvc.programs.models import CUSTOM, Program
-from eventsvc.programs.queries import get_program_for, programs_visible_to, years_with_programs
+from eventsvc.programs.queries import (
+    get_program_for,
+    programs_visible_to,
+    years_with_programs,
+)
 
 bp = Blueprint("events", __name__)
 

@@ -11,16 +11,37 @@ from typing import Mapping, Optional, Sequence
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.meta import DefaultMeta
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 from wtforms.validators import Optional as OptionalValue
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsvc.extensions import db
 from eventsvc.orgs.models import DEPARTMENT, DISTRICT, Organization, User
 from eventsvc.orgs.queries import org_choices
-from eventsvc.programs.models import ATTENDANCES, CATEGORIES, CUSTOM, PARTICIPANTS, SESSIONS, Program, Target
+from eventsvc.programs.models import (
+    ATTENDANCES,
+    CATEGORIES,
+    CUSTOM,
+    PARTICIPANTS,
+    SESSIONS,
+    Program,
+    Target,
+)
 from eventsvc.programs.operations import TargetSpec
 
 # The same level names events use; programs may not import events (import direction).

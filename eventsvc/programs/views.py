@@ -1,24 +1,31 @@
 """Program pages that change programs: create/edit with targets, delete (list and drill-down are in progress/)."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import MANAGE_ROLES, require, roles_required
+from eventsvc.core.timeutil import local_year
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
 from eventsvc.orgs.queries import org_choices
 from eventsvc.programs.forms import (
-    LEVELS, METRIC_CHOICES, ProgramForm, TargetRow, orgs_by_id, rows_for, rows_from_form, specs_from_rows,
+    LEVELS,
+    METRIC_CHOICES,
+    ProgramForm,
+    TargetRow,
+    orgs_by_id,
+    rows_for,
+    rows_from_form,
+    specs_from_rows,
 )
 from eventsvc.programs.models import Program
 from eventsvc.programs.operations import create_program as op_create_program
 from eventsvc.programs.operations import delete_program as op_delete_program
 from eventsvc.programs.operations import set_targets, update_program
-from eventsvc.core.timeutil import local_year
 from eventsvc.programs.queries import event_count as count_events
 from eventsvc.programs.queries import get_program_for
 
@@ -68,6 +75,21 @@ def _render_form(form: ProgramForm, rows: list[TargetRow], *, program: Optional[
     ), status
 
 
+def _program_fields(form: ProgramForm) -> dict[str, Any]:
+    """Return the operation keywords the program form provides (create and edit share them)."""
+    return {
+        "year": form.year.data,
+        "name": form.name.data,
+        "category": form.category.data or "",
+        "description": form.description.data or "",
+        "plan_item": form.plan_item.data or "",
+        "starts_on": form.starts_on.data,
+        "ends_on": form.ends_on.data,
+        "lead_departments": orgs_by_id(form.lead_department_ids.data or []),
+        "participating_orgs": orgs_by_id(form.participating_org_ids.data or []),
+    }
+
+
 @bp.route("/programs/new", methods=["GET", "POST"])
 @roles_required(*MANAGE_ROLES)
 def create_program():  # type: ignore[no-untyped-def]
@@ -90,15 +112,7 @@ def create_program():  # type: ignore[no-untyped-def]
             program = op_create_program(
                 by=user,
                 organization=db.session.get(Organization, form.organization_id.data),
-                year=form.year.data,
-                name=form.name.data,
-                category=form.category.data or "",
-                description=form.description.data or "",
-                plan_item=form.plan_item.data or "",
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                lead_departments=orgs_by_id(form.lead_department_ids.data or []),
-                participating_orgs=orgs_by_id(form.participating_org_ids.data or []),
+                **_program_fields(form),
                 targets=specs,
             )
         except OperationError as exc:
@@ -134,15 +148,7 @@ def edit_program(program_id: int):  # type: ignore[no-untyped-def]
             update_program(
                 program,
                 by=user,
-                year=form.year.data,
-                name=form.name.data,
-                category=form.category.data or "",
-                description=form.description.data or "",
-                plan_item=form.plan_item.data or "",
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                lead_departments=orgs_by_id(form.lead_department_ids.data or []),
-                participating_orgs=orgs_by_id(form.participating_org_ids.data or []),
+                **_program_fields(form),
             )
             set_targets(program, specs, by=user)
         except OperationError as exc:

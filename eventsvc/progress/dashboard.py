@@ -20,7 +20,13 @@ from eventsvc.orgs.models import DEPARTMENT, Organization, User
 from eventsvc.orgs.queries import children_of, scope_root
 from eventsvc.programs.models import Program, Target
 from eventsvc.programs.queries import get_program_for, programs_visible_to
-from eventsvc.progress.queries import TargetProgress, Totals, custom_labels, totals_by_program, totals_by_subtree
+from eventsvc.progress.queries import (
+    TargetProgress,
+    Totals,
+    custom_labels,
+    totals_by_program,
+    totals_by_subtree,
+)
 
 
 @dataclass

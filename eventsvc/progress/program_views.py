@@ -4,7 +4,7 @@ They live in progress/ because they read events and check-ins, which programs/ m
 """
 from __future__ import annotations
 
-from flask import request, render_template
+from flask import render_template, request
 from sqlalchemy.orm import contains_eager
 
 from eventsvc.core.pagination import page_args
@@ -16,7 +16,13 @@ from eventsvc.extensions import db
 from eventsvc.programs.models import CATEGORIES, Program
 from eventsvc.programs.queries import programs_visible_to
 from eventsvc.progress.dashboard import (
-    event_phase, in_plan_order, load_program, org_rollup, pick_year, programs_progress, quantity_labels,
+    event_phase,
+    in_plan_order,
+    load_program,
+    org_rollup,
+    pick_year,
+    programs_progress,
+    quantity_labels,
     with_targets,
 )
 from eventsvc.progress.queries import event_attendance

@@ -25,7 +25,14 @@ from eventsvc.core.timeutil import utcnow
 from eventsvc.events.models import PUBLISHED, Event, EventQuantity
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
-from eventsvc.programs.models import ATTENDANCES, CUSTOM, PARTICIPANTS, SESSIONS, Program, Target
+from eventsvc.programs.models import (
+    ATTENDANCES,
+    CUSTOM,
+    PARTICIPANTS,
+    SESSIONS,
+    Program,
+    Target,
+)
 
 
 @dataclass

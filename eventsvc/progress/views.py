@@ -10,7 +10,13 @@ from eventsvc.core.permissions import require, staff_required
 from eventsvc.core.timeutil import fmt_local, utcnow
 from eventsvc.orgs.models import User
 from eventsvc.progress.dashboard import (
-    load_program, local_year, ongoing_events, org_rollup, pick_year, programs_progress, visible_programs,
+    load_program,
+    local_year,
+    ongoing_events,
+    org_rollup,
+    pick_year,
+    programs_progress,
+    visible_programs,
 )
 from eventsvc.progress.queries import TargetProgress, Totals
 

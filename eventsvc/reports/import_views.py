@@ -19,7 +19,15 @@ from eventsvc.reports.import_store import delete_preview, load_preview, save_pre
 from eventsvc.reports.operations import check_can_import, import_check_ins
 from eventsvc.reports.views import bp, load_event
 from eventsvc.reports.xlsx_import import (
-    DUPLICATE, INVALID, NEW, ImportFileError, ImportRow, classify, parse_sheet, rows_from_json, rows_to_json,
+    DUPLICATE,
+    INVALID,
+    NEW,
+    ImportFileError,
+    ImportRow,
+    classify,
+    parse_sheet,
+    rows_from_json,
+    rows_to_json,
 )
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024

@@ -8,12 +8,35 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, LongTable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    KeepTogether,
+    LongTable,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from eventsvc.core.timeutil import fmt_local, utcnow
 from eventsvc.reports.fonts import FontInfo, pdf_font
-from eventsvc.reports.pdf_layout import CONTENT_W, GRID, HEAD_BG, Styles, build_pdf, fit_cell, para, text
-from eventsvc.reports.records import Achieved, LedgerData, LedgerEvent, OrgBar, TargetLine, YearOverview
+from eventsvc.reports.pdf_layout import (
+    CONTENT_W,
+    GRID,
+    HEAD_BG,
+    Styles,
+    build_pdf,
+    fit_cell,
+    para,
+    text,
+)
+from eventsvc.reports.records import (
+    Achieved,
+    LedgerData,
+    LedgerEvent,
+    OrgBar,
+    TargetLine,
+    YearOverview,
+)
 
 RED = colors.HexColor("#c8161d")
 GREEN = colors.HexColor("#1e7b3a")

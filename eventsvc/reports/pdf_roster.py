@@ -11,7 +11,16 @@ from reportlab.platypus import LongTable, Paragraph, Spacer, Table, TableStyle
 from eventsvc.core.phones import mask_phone
 from eventsvc.core.timeutil import fmt_local
 from eventsvc.reports.fonts import FontInfo, pdf_font
-from eventsvc.reports.pdf_layout import GRID, HEAD_BG, Styles, build_pdf, fit_cell, para, text, time_range
+from eventsvc.reports.pdf_layout import (
+    GRID,
+    HEAD_BG,
+    Styles,
+    build_pdf,
+    fit_cell,
+    para,
+    text,
+    time_range,
+)
 from eventsvc.reports.records import EventHeader, RosterRow
 
 HEADERS = ["序号", "姓名", "单位", "手机号", "人群类别", "签到时间", "签名"]

@@ -13,13 +13,32 @@ from eventsvc.events.models import CANCELLED, DRAFT, Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import DEPARTMENT, Organization, User
 from eventsvc.orgs.queries import children_of, scope_root
-from eventsvc.programs.models import ATTENDANCES, CUSTOM, PARTICIPANTS, SESSIONS, Program, Target
+from eventsvc.programs.models import (
+    ATTENDANCES,
+    CUSTOM,
+    PARTICIPANTS,
+    SESSIONS,
+    Program,
+    Target,
+)
 from eventsvc.programs.queries import programs_visible_to
 from eventsvc.progress.queries import (
-    Totals, event_attendance, target_progress, totals_by_program, totals_by_subtree,
+    Totals,
+    event_attendance,
+    target_progress,
+    totals_by_program,
+    totals_by_subtree,
 )
 from eventsvc.reports.records import (
-    Achieved, EventHeader, LedgerData, LedgerEvent, OrgBar, ProgramCheckIn, RosterRow, TargetLine, YearOverview,
+    Achieved,
+    EventHeader,
+    LedgerData,
+    LedgerEvent,
+    OrgBar,
+    ProgramCheckIn,
+    RosterRow,
+    TargetLine,
+    YearOverview,
     YearProgram,
 )
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from eventsvc.checkin.links import checkin_url
 from eventsvc.checkin.operations import GROUPS
-from eventsvc.core.permissions import ADMIN, roles_required, require, staff_required
+from eventsvc.core.permissions import ADMIN, require, roles_required, staff_required
 from eventsvc.events.models import Event
 from eventsvc.events.queries import get_event_for
 from eventsvc.extensions import db
@@ -21,7 +21,11 @@ from eventsvc.reports.fonts import pdf_font_info
 from eventsvc.reports.pdf_ledger import build_ledger_pdf, build_year_overview_pdf
 from eventsvc.reports.pdf_poster import build_poster_pdf
 from eventsvc.reports.pdf_roster import build_blank_roster_pdf, build_roster_pdf
-from eventsvc.reports.xlsx_export import build_event_checkins_xlsx, build_import_template_xlsx, build_ledger_xlsx
+from eventsvc.reports.xlsx_export import (
+    build_event_checkins_xlsx,
+    build_import_template_xlsx,
+    build_ledger_xlsx,
+)
 
 bp = Blueprint("reports", __name__)
 

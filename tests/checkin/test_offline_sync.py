@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from eventsvc.checkin.models import CheckIn, ScanRecord
-from eventsvc.checkin.operations import register
-from eventsvc.checkin.scanning import process_scan, sync_scans
+from eventsvc.checkin.operations import process_scan, register, sync_scans
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User

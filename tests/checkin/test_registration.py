@@ -9,9 +9,20 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from eventsvc.checkin.models import CANCELLED, REGISTERED, WAITLISTED, CheckIn, Registration
+from eventsvc.checkin.models import (
+    CANCELLED,
+    REGISTERED,
+    WAITLISTED,
+    CheckIn,
+    Registration,
+)
 from eventsvc.checkin.operations import (
-    CheckInRefused, cancel_registration, check_in, check_in_by_ticket, register, upsert_participant,
+    CheckInRefused,
+    cancel_registration,
+    check_in,
+    check_in_by_ticket,
+    register,
+    upsert_participant,
 )
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.timeutil import utcnow

@@ -110,7 +110,14 @@ def _snapshot() -> tuple[object, ...]:
     """Counts of what staff can create, plus states they can change."""
     from sqlalchemy import func, select
 
-    from eventsvc.models import CheckIn, CheckInUndo, Event, Program, Registration, ScanRecord
+    from eventsvc.models import (
+        CheckIn,
+        CheckInUndo,
+        Event,
+        Program,
+        Registration,
+        ScanRecord,
+    )
 
     db.session.expire_all()
     counts = tuple(db.session.scalar(select(func.count()).select_from(m)) for m in

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 
-
 @pytest.fixture
 def departments(tree, create_org):  # type: ignore[no-untyped-def]
     """Two district departments (牵头部室 choices)."""

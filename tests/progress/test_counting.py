@@ -6,7 +6,11 @@ from datetime import timedelta
 from eventsvc.events.operations import cancel_event, set_quantities
 from eventsvc.programs.models import ATTENDANCES, CUSTOM, PARTICIPANTS, SESSIONS
 from eventsvc.programs.operations import TargetSpec
-from eventsvc.progress.queries import target_progress, totals_by_program, totals_by_subtree
+from eventsvc.progress.queries import (
+    target_progress,
+    totals_by_program,
+    totals_by_subtree,
+)
 
 
 def test_counts_only_started_published_events(db, tree, create_program, create_event, create_check_in, create_participant):

@@ -9,7 +9,11 @@ from openpyxl import load_workbook
 from eventsvc.checkin.operations import check_out
 from eventsvc.core.timeutil import to_local
 from eventsvc.extensions import db
-from eventsvc.reports.pdf_roster import build_blank_roster_pdf, build_roster_pdf, format_duration
+from eventsvc.reports.pdf_roster import (
+    build_blank_roster_pdf,
+    build_roster_pdf,
+    format_duration,
+)
 from eventsvc.reports.records import EventHeader, RosterRow
 from tests.reports.conftest import pdf_pages, pdf_text
 

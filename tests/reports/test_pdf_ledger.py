@@ -9,8 +9,8 @@ from eventsvc.programs.models import ATTENDANCES, CUSTOM, PARTICIPANTS, SESSIONS
 from eventsvc.programs.operations import TargetSpec
 from eventsvc.reports.fonts import pdf_font
 from eventsvc.reports.pdf_ledger import bar_chart
-from eventsvc.reports.records import OrgBar
 from eventsvc.reports.queries import ledger_data
+from eventsvc.reports.records import OrgBar
 from tests.reports.conftest import pdf_text
 
 

@@ -20,10 +20,27 @@ from typing import Any, Mapping, Optional, Sequence
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from eventsvc.checkin.models import MANUAL, CheckIn, Participant, Registration, ScanRecord
-from eventsvc.checkin.operations import (
-    CheckInResult, active_registration, check_in, check_in_by_ticket, check_out, existing_check_in,
-    registration_by_token, ticket_token_from, upsert_participant,
+from eventsvc.checkin.models import (
+    MANUAL,
+    CheckIn,
+    Participant,
+    Registration,
+    ScanRecord,
+)
+from eventsvc.checkin.operations.checkins import (
+    CheckInResult,
+    check_in,
+    check_out,
+    upsert_participant,
+)
+from eventsvc.checkin.operations.registrations import (
+    check_in_by_ticket,
+    ticket_token_from,
+)
+from eventsvc.checkin.queries import (
+    active_registration,
+    existing_check_in,
+    registration_by_token,
 )
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.phones import mask_phone

@@ -1,12 +1,20 @@
-"""Reads for the staff scanner, the registrations list and the venue's big screen."""
+"""Reads about participants, registrations and check-ins (scanner, registration list, big screen)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import Select, func, or_, select
 
-from eventsvc.checkin.models import CANCELLED, REGISTERED, WAITLISTED, CheckIn, Participant, Registration
-from eventsvc.core.phones import mask_phone
+from eventsvc.checkin.models import (
+    CANCELLED,
+    REGISTERED,
+    WAITLISTED,
+    CheckIn,
+    Participant,
+    Registration,
+)
+from eventsvc.core.phones import InvalidPhone, mask_phone, normalize_phone
 from eventsvc.core.timeutil import fmt_local
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
@@ -122,3 +130,51 @@ def search_people(event: Event, query: str, limit: int = 20) -> list[dict[str, A
             "checked_out_at": fmt_local(chk.checked_out_at, "%m月%d日 %H:%M") if chk and chk.checked_out_at else None,
         })
     return rows
+
+
+def active_registration(event: Event, participant: Participant) -> Optional[Registration]:
+    """Return the person's seat-holding registration at the event, if any."""
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.participant_id == participant.id,
+            Registration.status == REGISTERED,
+        )
+    )
+
+
+def registration_by_token(token: Optional[str]) -> Optional[Registration]:
+    """Find a registration by its ticket token (what the e-ticket QR carries)."""
+    if not token or len(token) > 40:
+        return None
+    return db.session.scalar(select(Registration).where(Registration.token == token))
+
+
+def registered_count(event: Event) -> int:
+    """Return how many seats are taken (status registered)."""
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == event.id, Registration.status == REGISTERED
+        )
+    ) or 0
+
+
+def registration_window(event: Event) -> tuple[Optional[datetime], datetime]:
+    """Return when workers may register (UTC); by default until the event starts."""
+    return event.registration_opens_at, event.registration_closes_at or event.starts_at
+
+
+def find_participant(phone: str) -> Optional[Participant]:
+    """Look a participant up by a (possibly unnormalized) phone number."""
+    try:
+        phone = normalize_phone(phone)
+    except InvalidPhone:
+        return None
+    return db.session.scalar(select(Participant).where(Participant.phone == phone))
+
+
+def existing_check_in(event: Event, participant: Participant) -> Optional[CheckIn]:
+    """Return the person's check-in at the event, if any."""
+    return db.session.scalar(
+        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.participant_id == participant.id)
+    )

@@ -1,0 +1,40 @@
+"""Every state change of the checkin domain, split by subject:
+
+- checkins: participants, check-in (one per person per event), undo, check-out;
+- registrations: registering ahead, waitlist and cancellation, e-ticket check-in;
+- scans: staff scans, single or as an offline batch, idempotent by the device's scan id.
+"""
+from eventsvc.checkin.operations.checkins import (
+    GROUPS,
+    METHODS,
+    CheckInRefused,
+    CheckInResult,
+    check_in,
+    check_out,
+    checkin_window,
+    ensure_open,
+    undo_check_in,
+    upsert_participant,
+    validate_person,
+)
+from eventsvc.checkin.operations.registrations import (
+    cancel_registration,
+    check_in_by_ticket,
+    promote_waitlisted,
+    register,
+    ticket_token_from,
+)
+from eventsvc.checkin.operations.scans import (
+    MODE_IN,
+    MODE_OUT,
+    parse_scanned_at,
+    process_scan,
+    sync_scans,
+)
+
+__all__ = [
+    "GROUPS", "METHODS", "MODE_IN", "MODE_OUT", "CheckInRefused", "CheckInResult", "cancel_registration",
+    "check_in", "check_in_by_ticket", "check_out", "checkin_window", "ensure_open", "parse_scanned_at",
+    "process_scan", "promote_waitlisted", "register", "sync_scans", "ticket_token_from", "undo_check_in",
+    "upsert_participant", "validate_person",
+]
