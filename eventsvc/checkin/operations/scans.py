@@ -172,7 +172,8 @@ def _replay(record: ScanRecord, event: Event) -> dict[str, Any]:
     if record.event_id != event.id:
         return _answer("refused", "扫码编号与其他活动冲突，请重新扫码。", code="scan_id_conflict",
                        client_scan_id=record.client_scan_id)
-    record.attempts += 1
+    # An SQL increment, not read-modify-write: concurrent resends must not lose a count.
+    record.attempts = ScanRecord.attempts + 1
     db.session.flush()
     data = json.loads(record.result_json or "{}")
     data["replayed"] = True
