@@ -111,7 +111,7 @@ def _program_specs(orgs: dict[str, Organization]) -> list[dict]:
              period=(date(2026, 6, 1), date(2026, 9, 30)),
              targets=[TargetSpec(SESSIONS, 600), TargetSpec(ATTENDANCES, 90000),
                       TargetSpec(CUSTOM, 20000, label="清凉礼包", unit="份")],
-             kinds=["慰问"], title="夏送清凉进{place}", quantity=("清凉礼包", "份")),
+             kinds=["慰问"], title="夏送清凉进{place}", quantity=("清凉礼包", "份", 20, 200)),
         dict(plan_item="21", name="普法宣传活动", category="法律服务", leads=["权益保障部"],
              description="全年至少开展普法宣传500场，提升工会法律服务覆盖面。",
              period=(date(2026, 1, 1), date(2026, 12, 31)),
@@ -121,7 +121,7 @@ def _program_specs(orgs: dict[str, Organization]) -> list[dict]:
              description="组织劳模和工匠人才进企业开展技术帮扶等活动，解决现场技术问题不少于100个，帮助职工提升技能不少于1000人次。",
              period=(date(2026, 1, 1), date(2026, 12, 31)),
              targets=[TargetSpec(ATTENDANCES, 1000), TargetSpec(CUSTOM, 100, label="解决技术问题", unit="个")],
-             kinds=["培训"], title="劳模工匠助企行·{place}", quantity=("解决技术问题", "个")),
+             kinds=["培训"], title="劳模工匠助企行·{place}", quantity=("解决技术问题", "个", 2, 12)),
     ]
 
 
@@ -183,7 +183,7 @@ def seed_events(orgs: dict[str, Organization], programs: list[Program]) -> int:
                 level=level, kind=kind, starts_at=starts, ends_at=starts + timedelta(hours=2),
                 venue_name=f"{org.label}{place}", venue_address=f"深圳市龙岗区{org.label}街道",
                 target_groups=rng.sample(GROUPS, 2),
-                quantities=[(spec["quantity"][0], spec["quantity"][1], rng.randint(20, 200))] if "quantity" in spec else (),
+                quantities=[(spec["quantity"][0], spec["quantity"][1], rng.randint(*spec["quantity"][2:]))] if "quantity" in spec else (),
             )
             publish_event(event, by=None)
             for person in rng.sample(people, rng.randint(15, 80)):
