@@ -18,6 +18,7 @@ from reportlab.platypus import (
 )
 
 from eventsvc.core.timeutil import fmt_local, utcnow
+from eventsvc.progress.queries import Totals
 from eventsvc.reports.fonts import FontInfo, pdf_font
 from eventsvc.reports.pdf_layout import (
     CONTENT_W,
@@ -30,7 +31,6 @@ from eventsvc.reports.pdf_layout import (
     text,
 )
 from eventsvc.reports.records import (
-    Achieved,
     LedgerData,
     LedgerEvent,
     OrgBar,
@@ -58,7 +58,7 @@ def _number(n: int | float) -> str:
     return f"{n:,}" if isinstance(n, int) else f"{n:,.1f}"
 
 
-def achieved_line(achieved: Achieved) -> str:
+def achieved_line(achieved: Totals) -> str:
     """Summarize what was achieved: 场次, 人次, 人 and custom quantities."""
     parts = [f"{_number(achieved.sessions)} 场", f"{_number(achieved.attendances)} 人次",
              f"{_number(achieved.participants)} 人"]
@@ -233,7 +233,7 @@ def build_year_overview_pdf(
                 spans.append(("SPAN", (col, first), (col, len(data) - 1)))
     if len(data) == 1:
         data.append(["", "（本年度没有活动项目）", "", "", "", "", "", ""])
-    total = Achieved(
+    total = Totals(
         sessions=sum(p.achieved.sessions for p in overview.programs),
         attendances=sum(p.achieved.attendances for p in overview.programs),
     )

@@ -30,7 +30,6 @@ from eventsvc.progress.queries import (
     totals_by_subtree,
 )
 from eventsvc.reports.records import (
-    Achieved,
     EventHeader,
     LedgerData,
     LedgerEvent,
@@ -77,9 +76,6 @@ def checked_in_phones(event_id: int) -> set[str]:
     )
     return set(db.session.scalars(stmt))
 
-
-def _achieved(totals: Totals) -> Achieved:
-    return Achieved(totals.sessions, totals.attendances, totals.participants, dict(totals.quantities))
 
 
 def _scope_label(user: User) -> str:
@@ -171,7 +167,7 @@ def ledger_data(program: Program, user: User, *, now: Optional[datetime] = None)
             held.append(line)
     return LedgerData(
         program=program.name, year=program.year, owner=program.organization.name, scope_label=_scope_label(user),
-        achieved=_achieved(overall), targets=_target_lines(program, targets, overall, by_org),
+        achieved=overall, targets=_target_lines(program, targets, overall, by_org),
         bars=bars, bar_title=bar_title, bar_is_percent=is_percent, events=held, cancelled=cancelled,
         plan_item=program.plan_item, category=program.category,
         lead_departments="、".join(o.name for o in program.lead_departments),
@@ -221,7 +217,7 @@ def year_overview(user: User, year: int, *, now: Optional[datetime] = None) -> Y
     for p in programs:
         by_org = {org_id: by_org_program.get((org_id, p.id), Totals()) for org_id in share_orgs}
         lead = "、".join(o.label for o in p.lead_departments) or p.organization.label
-        overview.programs.append(YearProgram(p.name, p.plan_item, lead, _achieved(totals[p.id]),
+        overview.programs.append(YearProgram(p.name, p.plan_item, lead, totals[p.id],
                                              _target_lines(p, targets[p.id], totals[p.id], by_org)))
     return overview
 

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Optional
 
+from eventsvc.progress.queries import Totals  # plain data: what counted events achieved
+
 
 @dataclass
 class EventHeader:
@@ -60,15 +62,6 @@ class TargetLine:
         return max(0, self.goal - self.done)
 
 
-@dataclass
-class Achieved:
-    """What counted events achieved: 场次, 人次, 人 and custom quantities."""
-
-    sessions: int = 0
-    attendances: int = 0
-    participants: int = 0
-    quantities: dict[str, int] = field(default_factory=dict)
-
 
 @dataclass
 class LedgerEvent:
@@ -101,7 +94,7 @@ class LedgerData:
     year: int
     owner: str
     scope_label: str
-    achieved: Achieved
+    achieved: Totals
     targets: list[TargetLine] = field(default_factory=list)
     bars: list[OrgBar] = field(default_factory=list)
     bar_title: str = ""
@@ -123,7 +116,7 @@ class YearProgram:
     name: str
     plan_item: str
     lead: str
-    achieved: Achieved
+    achieved: Totals
     targets: list[TargetLine] = field(default_factory=list)
 
 
