@@ -29,12 +29,12 @@ from eventsvc.core.exceptions import OperationError
 from eventsvc.core.phones import InvalidPhone, normalize_phone
 from eventsvc.core.timeutil import fmt_local, utcnow
 from eventsvc.db import savepoint
-from eventsvc.events.models import CANCELLED, PUBLISHED, Event
+from eventsvc.events.models import CANCELLED, PUBLISHED, TARGET_GROUPS, Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
 
 METHODS = (SELF_SCAN, STAFF_SCAN, MANUAL, IMPORT)
-GROUPS = ("外卖员", "快递员", "网约车司机", "货车司机", "家政服务员", "环卫工人", "建筑工人", "企业职工", "其他")
+GROUPS = tuple(TARGET_GROUPS)  # a participant's 人群类别 uses the events' target-group list
 
 
 class CheckInRefused(OperationError):
