@@ -16,8 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from eventsvc.reports.fonts import pdf_font  # noqa: E402
 from eventsvc.reports.pdf_ledger import build_ledger_pdf  # noqa: E402
 from eventsvc.reports.pdf_roster import build_roster_pdf  # noqa: E402
+from eventsvc.progress.queries import Totals  # noqa: E402
 from eventsvc.reports.records import (  # noqa: E402
-    Achieved, EventHeader, LedgerData, LedgerEvent, OrgBar, RosterRow, TargetLine,
+    EventHeader, LedgerData, LedgerEvent, OrgBar, RosterRow, TargetLine,
 )
 from eventsvc.reports.xlsx_export import build_event_checkins_xlsx  # noqa: E402
 
@@ -52,7 +53,7 @@ def _ledger(n_events: int, start: datetime) -> LedgerData:
     total = sum(e.attendances for e in events)
     return LedgerData(
         program="夏送清凉", year=2026, owner="深圳市龙岗区总工会", scope_label="全区",
-        achieved=Achieved(n_events, total, int(total * 0.7), {"清凉礼包": 20000}),
+        achieved=Totals(n_events, total, int(total * 0.7), quantities={"清凉礼包": 20000}),
         targets=[TargetLine("全区", "场次", "场", 600, n_events), TargetLine("全区", "人次", "人次", 96000, total),
                  TargetLine("全区", "清凉礼包", "份", 30000, 20000)],
         bars=[OrgBar(s, rng.uniform(20, 120)) for s in STREETS], bar_title="各街道完成率（场次）", bar_is_percent=True,
