@@ -26,15 +26,6 @@ def normalize_phone(raw: str | None) -> str:
     return text
 
 
-def is_valid_phone(raw: str | None) -> bool:
-    """Tell whether the string normalizes to a mainland mobile number."""
-    try:
-        normalize_phone(raw)
-    except InvalidPhone:
-        return False
-    return True
-
-
 def mask_phone(phone: str | None) -> str:
     """Mask the middle four digits: 13812345678 -> 138****5678."""
     if not phone:

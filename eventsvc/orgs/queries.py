@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 
 from eventsvc.extensions import db
-from eventsvc.orgs.models import DISTRICT, STREET, Organization, User
+from eventsvc.orgs.models import Organization, User
 
 
 def district_root() -> Organization | None:
@@ -39,14 +39,3 @@ def org_choices(user: User) -> list[tuple[int, str]]:
 def children_of(org: Organization) -> list[Organization]:
     """Return the active direct children of a node."""
     return [c for c in org.children if c.is_active]
-
-
-def streets() -> list[Organization]:
-    """Return the street federations in display order."""
-    return list(db.session.scalars(
-        select(Organization).where(Organization.kind == STREET).order_by(Organization.sort_order, Organization.id)
-    ))
-
-
-def is_district_org(org: Organization) -> bool:
-    return org.kind == DISTRICT
