@@ -1,0 +1,27 @@
+"""Load one object by id within the acting user's scope, or answer 404 (out-of-scope objects look missing)."""
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol, TypeVar
+
+from flask import abort
+
+from eventsvc.extensions import db
+
+T = TypeVar("T")
+
+
+class ScopedUser(Protocol):
+    def reaches(self, org: Any) -> bool: ...
+
+
+def get_in_scope_or_404(
+    model: type[T], object_id: int, user: ScopedUser, *, visible: Callable[[T], bool] | None = None
+) -> T:
+    """Return `model` row `object_id` if the user may see it; by default "may see" means it reaches its organization."""
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    allowed = visible(obj) if visible is not None else user.reaches(getattr(obj, "organization"))
+    if not allowed:
+        abort(404)
+    return obj
