@@ -8,22 +8,38 @@ FLASK := $(BIN)/flask --app eventsvc
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-# Refresh the pins after changing dependencies in pyproject.toml.
-lock: setup
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock
+DEV_STAMP := $(VENV)/.installed-dev-stamp
 
-.PHONY: lock setup run serve test test-sqlite test-pg system-deps migrate seed bench clean
+# Refresh the pins after changing dependencies in pyproject.toml: requirements.lock is what production
+# installs (runtime only); requirements-dev.lock adds the test and lint tools on the same runtime pins.
+lock: $(VENV)/bin/uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements.lock --python-version 3.11 -q \
+		-o requirements-dev.lock
 
-$(STAMP): pyproject.toml requirements.lock
+.PHONY: lock setup setup-dev run serve lint test test-sqlite test-pg system-deps migrate seed bench clean
+
+$(VENV)/bin/uv:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+
+$(STAMP): pyproject.toml requirements.lock | $(VENV)/bin/uv
 	# Pinned versions first (repeatable installs), then the project itself.
 	$(BIN)/uv pip install --python $(BIN)/python -q -r requirements.lock
 	$(BIN)/uv pip install --python $(BIN)/python -q --no-deps -e .
 	touch $(STAMP)
 
+$(DEV_STAMP): pyproject.toml requirements-dev.lock | $(VENV)/bin/uv
+	$(BIN)/uv pip install --python $(BIN)/python -q -r requirements-dev.lock
+	$(BIN)/uv pip install --python $(BIN)/python -q --no-deps -e .
+	touch $(DEV_STAMP)
+
+# Runtime packages only: what `make run`, `make serve` and production install.
 setup: $(STAMP)
+
+# Runtime plus the test and lint tools.
+setup-dev: $(DEV_STAMP)
 
 migrate: setup
 	$(FLASK) db upgrade
@@ -42,17 +58,21 @@ serve: migrate
 system-deps:
 	bash scripts/install-system-deps.sh
 
-test: setup system-deps
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint system-deps
 	$(BIN)/python -m pytest
 
-test-sqlite: setup
+test-sqlite: setup-dev
 	$(BIN)/python -m pytest -m "not e2e"
 
 # The suite against PostgreSQL: installs and starts a throwaway server on a loopback port.
-test-pg: setup
+test-pg: setup-dev
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest -m "not e2e"
 
-bench: setup
+bench: setup-dev
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:

@@ -58,14 +58,19 @@ def _migrations_dir() -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from eventsvc.checkin.views import bp as checkin_bp
+    from eventsvc.checkin.public.views import bp as checkin_public_bp
+    from eventsvc.checkin.scanner.views import bp as checkin_scanner_bp
+    from eventsvc.checkin.staff.views import bp as checkin_staff_bp
     from eventsvc.events.views import bp as events_bp
+    from eventsvc.imports.views import bp as imports_bp
     from eventsvc.orgs.views import bp as orgs_bp
     from eventsvc.programs.views import bp as programs_bp
+    from eventsvc.progress.program_views import bp as progress_programs_bp
     from eventsvc.progress.views import bp as progress_bp
     from eventsvc.reports.views import bp as reports_bp
 
-    for bp in (orgs_bp, programs_bp, events_bp, checkin_bp, progress_bp, reports_bp):
+    for bp in (orgs_bp, programs_bp, events_bp, checkin_public_bp, checkin_staff_bp, checkin_scanner_bp,
+               progress_bp, progress_programs_bp, reports_bp, imports_bp):
         app.register_blueprint(bp)
 
     from eventsvc.orgs.models import User

@@ -11,6 +11,9 @@ from eventsvc.extensions import db
 
 def register_cli(app: Flask) -> None:
     """Attach the project's commands to `flask`."""
+    from eventsvc.imports.cli import imports_cli
+
+    app.cli.add_command(imports_cli)
 
     @app.cli.command("create-admin")
     @click.option("--username", prompt="用户名")

@@ -7,10 +7,11 @@ from eventsvc.checkin.models import (
     ScanRecord,
 )
 from eventsvc.events.models import Event, EventQuantity
+from eventsvc.imports.models import ImportPreview
 from eventsvc.orgs.models import Organization, User
 from eventsvc.programs.models import Program, Target
 
 __all__ = [
-    "CheckIn", "CheckInUndo", "Event", "EventQuantity", "Organization", "Participant", "Program",
+    "CheckIn", "CheckInUndo", "Event", "EventQuantity", "ImportPreview", "Organization", "Participant", "Program",
     "Registration", "ScanRecord", "Target", "User",
 ]

@@ -1,18 +1,21 @@
-"""App, database, client and login fixtures: one schema per run, emptied after every test."""
+"""App, database, client and login fixtures: one app and one schema per run, emptied after every test."""
 from __future__ import annotations
 
+import copy
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import text
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Integer, text
 
 from eventsvc import create_app
 from eventsvc.extensions import db as _db
-from tests.factories import *  # noqa: F401,F403  (factory fixtures)
+from tests.factories import *  # noqa: F403  (factory fixtures)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -39,9 +42,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def _schema(database_url: str) -> Iterator[None]:
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
-    with app.app_context():
+def _session_app(database_url: str) -> Flask:
+    """One app for the whole run: building one compiles ~50 URL rules (40 ms), too much to repeat per test."""
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
+
+
+@pytest.fixture(scope="session")
+def _schema(_session_app: Flask) -> Iterator[None]:
+    with _session_app.app_context():
         _db.drop_all()
         _db.create_all()
         yield
@@ -61,9 +69,53 @@ def _empty_tables() -> None:
                 conn.execute(table.delete())
 
 
+Rows = dict[str, list[dict[str, Any]]]
+
+
+def _snapshot_rows() -> Rows:
+    """Copy every row of every table, parents first (ids ascending, so a tree's parents precede children)."""
+    with _db.engine.connect() as conn:
+        return {
+            t.name: [dict(r._mapping) for r in conn.execute(t.select().order_by(*t.primary_key.columns))]
+            for t in _db.metadata.sorted_tables
+        }
+
+
+def _restore_rows(rows: Rows) -> None:
+    """Insert snapshot rows into the empty tables; on PostgreSQL move the id sequences past them."""
+    with _db.engine.begin() as conn:
+        for table in _db.metadata.sorted_tables:
+            if not rows[table.name]:
+                continue
+            conn.execute(table.insert(), rows[table.name])
+            if conn.dialect.name != "postgresql":
+                continue  # SQLite picks max(rowid) + 1 by itself
+            for col in table.primary_key.columns:
+                if isinstance(col.type, Integer) and col.autoincrement in (True, "auto"):
+                    quoted = conn.dialect.identifier_preparer.quote(table.name)
+                    conn.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence(:t, :c), (SELECT MAX({col.name}) FROM {quoted}))"
+                    ), {"t": quoted, "c": col.name})
+
+
 @pytest.fixture
-def app(_schema: None, database_url: str) -> Iterator[Flask]:
-    """A fresh app on an empty database; CSRF off unless a test turns it on."""
+def app(_session_app: Flask, _schema: None) -> Iterator[Flask]:
+    """The app on an empty database, in a fresh app context; CSRF off unless a test turns it on.
+
+    Config changes a test makes are undone afterwards, so the one app behaves as a fresh one would.
+    """
+    saved = copy.deepcopy(dict(_session_app.config))
+    with _session_app.app_context():
+        yield _session_app
+        _empty_tables()
+        _db.engine.dispose()
+    _session_app.config.clear()
+    _session_app.config.update(saved)
+
+
+@pytest.fixture
+def fresh_app(database_url: str, _schema: None) -> Iterator[Flask]:
+    """An app of the test's own, for tests that add routes (a shared app refuses them after its first request)."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
     with app.app_context():
         yield app
@@ -72,7 +124,7 @@ def app(_schema: None, database_url: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def db(app: Flask):  # type: ignore[no-untyped-def]
+def db(app: Flask) -> SQLAlchemy:
     return _db
 
 
@@ -82,21 +134,49 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def runner(app: Flask):  # type: ignore[no-untyped-def]
+def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
 @pytest.fixture
-def login(client: FlaskClient):  # type: ignore[no-untyped-def]
+def login(client: FlaskClient) -> Callable[..., FlaskClient]:
     """Log a user in on the test client: login(user) (factories set password 'password123')."""
 
-    def do_login(user, password: str = "password123") -> FlaskClient:  # type: ignore[no-untyped-def]
+    def do_login(user: Any, password: str = "password123") -> FlaskClient:
         client.post("/logout")
         resp = client.post("/login", data={"username": user.username, "password": password})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
         return client
 
     return do_login
+
+
+@pytest.fixture(scope="session")
+def _tree_rows(_session_app: Flask, _schema: None) -> tuple[Rows, dict[str, tuple[type, int]]]:
+    """Build the organization tree once through the operations and keep its rows (see `tree`).
+
+    Session fixtures are set up before the test's `app`, so the database is empty here.
+    """
+    from tests.factories import build_tree
+
+    with _session_app.app_context():
+        objects = build_tree()
+        _db.session.commit()
+        ids = {key: (type(obj), obj.id) for key, obj in objects.items()}
+        rows = _snapshot_rows()
+        _empty_tables()
+    return rows, ids
+
+
+@pytest.fixture
+def tree(app: Flask, _tree_rows: tuple[Rows, dict[str, tuple[type, int]]]) -> dict[str, Any]:
+    """District root, two streets (A with a community), and a user of each role where tests need one.
+
+    Copied into the empty database from rows built once per run: the same ids, names and passwords each time.
+    """
+    rows, ids = _tree_rows
+    _restore_rows(rows)
+    return {key: _db.session.get(model, pk) for key, (model, pk) in ids.items()}
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,10 @@
 """create_* fixtures that return callables building real rows through the operations."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from itertools import count
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,6 @@ _seq = count(1)
 
 __all__ = [
     "create_org", "create_user", "create_program", "create_event", "create_participant", "create_check_in",
-    "tree",
 ]
 
 
@@ -39,7 +39,8 @@ def create_org(app) -> Callable[..., Organization]:  # type: ignore[no-untyped-d
             return create_organization(name or "深圳市龙岗区总工会", DISTRICT, None, by=None, short_name="区总工会")
         root = parent or district_root() or create_organization("深圳市龙岗区总工会", DISTRICT, None, by=None)
         n = next(_seq)
-        return create_organization(name or f"测试街道{n}总工会", kind, root, by=None, short_name=(name or f"测试{n}")[:8])
+        short_name = (name or f"测试{n}")[:8]
+        return create_organization(name or f"测试街道{n}总工会", kind, root, by=None, short_name=short_name)
 
     return make
 
@@ -85,7 +86,8 @@ def create_event(app, create_program, create_org) -> Callable[..., Event]:  # ty
         starts = utcnow() + starts_in
         fields.setdefault("title", f"测试活动{next(_seq)}")
         fields.setdefault("venue_name", "平湖暖蜂驿站")
-        event = op_create_event(program, org, by=None, starts_at=starts, ends_at=starts + timedelta(hours=hours), **fields)
+        ends = starts + timedelta(hours=hours)
+        event = op_create_event(program, org, by=None, starts_at=starts, ends_at=ends, **fields)
         if publish:
             publish_event(event, by=None)
         db.session.commit()
@@ -120,20 +122,22 @@ def create_check_in(app, create_participant) -> Callable[..., CheckIn]:  # type:
     return make
 
 
-@pytest.fixture
-def tree(app, create_org, create_user):  # type: ignore[no-untyped-def]
-    """District root, two streets (each with a community), and a user of each role where tests need one."""
-    root = create_org(kind=DISTRICT)
-    street_a = create_org("平湖街道总工会", parent=root)
-    street_b = create_org("坂田街道总工会", parent=root)
-    community_a = create_org("平湖街道白坭坑社区工联会", kind="federation", parent=street_a)
-    db.session.commit()
-    return {
-        "root": root, "a": street_a, "b": street_b, "a_child": community_a,
-        "admin": create_user("admin", root, "admin"),
-        "district_viewer": create_user("viewer", root, "dviewer"),
-        "org_a": create_user("organizer", street_a, "org_a"),
-        "org_b": create_user("organizer", street_b, "org_b"),
-        "checker_a": create_user("checker", street_a, "checker_a"),
-        "viewer_a": create_user("viewer", street_a, "viewer_a"),
-    }
+def build_tree() -> dict[str, Organization | User]:
+    """Create the district root, two streets (A with a community), and a user of each role through the operations.
+
+    conftest's `tree` fixture builds this once per run and copies its rows into each test's database.
+    """
+    root = create_organization("深圳市龙岗区总工会", DISTRICT, None, by=None, short_name="区总工会")
+    street_a = create_organization("平湖街道总工会", STREET, root, by=None, short_name="平湖街道总工会")
+    street_b = create_organization("坂田街道总工会", STREET, root, by=None, short_name="坂田街道总工会")
+    community_a = create_organization("平湖街道白坭坑社区工联会", "federation", street_a, by=None,
+                                      short_name="平湖街道白坭坑社")
+    users = {key: op_create_user(username, "password123", role, org, by=None) for key, username, role, org in [
+        ("admin", "admin", "admin", root),
+        ("district_viewer", "dviewer", "viewer", root),
+        ("org_a", "org_a", "organizer", street_a),
+        ("org_b", "org_b", "organizer", street_b),
+        ("checker_a", "checker_a", "checker", street_a),
+        ("viewer_a", "viewer_a", "viewer", street_a),
+    ]}
+    return {"root": root, "a": street_a, "b": street_b, "a_child": community_a, **users}

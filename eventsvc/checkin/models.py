@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import (
     DateTime,
@@ -10,13 +9,12 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsvc.core.timeutil import utcnow
-from eventsvc.db import Base, TimestampMixin
+from eventsvc.db import Base, TimestampMixin, one_of
 from eventsvc.events.models import Event
 from eventsvc.orgs.models import User
 
@@ -51,6 +49,7 @@ class CheckIn(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "participant_id"),
         Index("ix_check_in_event_time", "event_id", "checked_in_at"),
+        one_of("method", METHOD_LABELS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,15 +57,14 @@ class CheckIn(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
     checked_in_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     method: Mapped[str] = mapped_column(String(10))
-    by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
-    registration_id: Mapped[Optional[int]] = mapped_column(ForeignKey("registration.id"))
-    checked_out_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    checked_out_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
-    is_provisional: Mapped[bool] = mapped_column(default=False)  # decided offline, not yet confirmed
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"))
+    checked_out_at: Mapped[datetime | None] = mapped_column(DateTime)
+    checked_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship(lazy="joined")
-    by_user: Mapped[Optional[User]] = relationship(foreign_keys=[by_user_id])
+    by_user: Mapped[User | None] = relationship(foreign_keys=[by_user_id])
 
     @property
     def method_label(self) -> str:
@@ -83,13 +81,14 @@ class CheckInUndo(Base):
     """The record a check-in leaves when staff undo it: who, when, and what was removed."""
 
     __tablename__ = "check_in_undo"
+    __table_args__ = (one_of("method", METHOD_LABELS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
     checked_in_at: Mapped[datetime] = mapped_column(DateTime)
     method: Mapped[str] = mapped_column(String(10))
-    by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     undone_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     undone_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     reason: Mapped[str] = mapped_column(String(200), default="")
@@ -105,6 +104,7 @@ class Registration(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("event_id", "participant_id"),
         Index("ix_registration_event_status", "event_id", "status", "created_at"),
+        one_of("status", REG_STATUS_LABELS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,9 +112,9 @@ class Registration(TimestampMixin, Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
     token: Mapped[str] = mapped_column(String(40), unique=True)
     status: Mapped[str] = mapped_column(String(12), default=REGISTERED)
-    cancelled_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    promoted_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    promoted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship(lazy="joined")
@@ -125,7 +125,11 @@ class Registration(TimestampMixin, Base):
 
 
 class ScanRecord(Base):
-    """A staff scan keyed by the id the scanning device made, so a resent scan is answered, not redone."""
+    """A staff scan keyed by the id the scanning device made, so a resent scan is answered, not redone.
+
+    It keeps the decision (outcome, reason code, ids, times) and never personal details: the answer
+    shown to staff is built from the participant row whenever the scan is read or replayed.
+    """
 
     __tablename__ = "scan_record"
 
@@ -136,5 +140,10 @@ class ScanRecord(Base):
     scanned_at: Mapped[datetime] = mapped_column(DateTime)  # when the device saw the code
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     outcome: Mapped[str] = mapped_column(String(20))
-    result_json: Mapped[str] = mapped_column(Text, default="{}")
+    code: Mapped[str] = mapped_column(String(30), default="")  # the refusal reason, else the outcome
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"))
+    # No foreign key: an undone check-in is deleted, and its scan must still replay the same answer.
+    check_in_id: Mapped[int | None] = mapped_column(Integer)
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    checked_out_at: Mapped[datetime | None] = mapped_column(DateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=1)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
@@ -77,7 +77,7 @@ def check_ins_by_participant(event: Event, participant_ids: list[int]) -> dict[i
     return {c.participant_id: c for c in rows}
 
 
-def waitlist_position(reg: Registration) -> Optional[int]:
+def waitlist_position(reg: Registration) -> int | None:
     """Return the 1-based place of a waitlisted registration in its event's queue."""
     if reg.status != WAITLISTED:
         return None
@@ -132,7 +132,7 @@ def search_people(event: Event, query: str, limit: int = 20) -> list[dict[str, A
     return rows
 
 
-def active_registration(event: Event, participant: Participant) -> Optional[Registration]:
+def active_registration(event: Event, participant: Participant) -> Registration | None:
     """Return the person's seat-holding registration at the event, if any."""
     return db.session.scalar(
         select(Registration).where(
@@ -143,7 +143,7 @@ def active_registration(event: Event, participant: Participant) -> Optional[Regi
     )
 
 
-def registration_by_token(token: Optional[str]) -> Optional[Registration]:
+def registration_by_token(token: str | None) -> Registration | None:
     """Find a registration by its ticket token (what the e-ticket QR carries)."""
     if not token or len(token) > 40:
         return None
@@ -159,12 +159,12 @@ def registered_count(event: Event) -> int:
     ) or 0
 
 
-def registration_window(event: Event) -> tuple[Optional[datetime], datetime]:
+def registration_window(event: Event) -> tuple[datetime | None, datetime]:
     """Return when workers may register (UTC); by default until the event starts."""
     return event.registration_opens_at, event.registration_closes_at or event.starts_at
 
 
-def find_participant(phone: str) -> Optional[Participant]:
+def find_participant(phone: str) -> Participant | None:
     """Look a participant up by a (possibly unnormalized) phone number."""
     try:
         phone = normalize_phone(phone)
@@ -173,7 +173,7 @@ def find_participant(phone: str) -> Optional[Participant]:
     return db.session.scalar(select(Participant).where(Participant.phone == phone))
 
 
-def existing_check_in(event: Event, participant: Participant) -> Optional[CheckIn]:
+def existing_check_in(event: Event, participant: Participant) -> CheckIn | None:
     """Return the person's check-in at the event, if any."""
     return db.session.scalar(
         select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.participant_id == participant.id)

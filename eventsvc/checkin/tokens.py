@@ -5,7 +5,7 @@ friend stops working once the code is older than DYNAMIC_QR_VALID_SECONDS.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from flask import current_app
 from itsdangerous import (
@@ -36,7 +36,7 @@ def make_dynamic_code(event_code: str) -> str:
     return _signer().sign(event_code.encode()).decode()
 
 
-def verify_dynamic_code(event_code: str, token: Optional[str], max_age: Optional[int] = None) -> None:
+def verify_dynamic_code(event_code: str, token: str | None, max_age: int | None = None) -> None:
     """Raise DynamicCodeRefused unless `token` is a genuine, recent code for this event."""
     if not token:
         raise DynamicCodeRefused("本场活动使用现场动态二维码签到，请扫描会场屏幕上的二维码。", code="dynamic_missing")
@@ -61,7 +61,7 @@ def dump_person(details: dict[str, Any]) -> str:
     return _person_serializer().dumps(keep)
 
 
-def load_person(value: Optional[str]) -> Optional[dict[str, str]]:
+def load_person(value: str | None) -> dict[str, str] | None:
     """Return remembered details from the cookie, or None when absent, forged or too old."""
     if not value:
         return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,7 +19,7 @@ MESSAGES = {
 }
 
 
-def _respond(status: int, message: str):  # type: ignore[no-untyped-def]
+def _respond(status: int, message: str) -> ResponseReturnValue:
     if wants_json():
         return jsonify(ok=False, error=message, status=status), status
     return render_template("error.html", status=status, message=message), status
@@ -28,16 +29,16 @@ def register_error_handlers(app: Flask) -> None:
     """Install handlers for HTTP errors, CSRF failures and unexpected exceptions."""
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(exc: CSRFError) -> ResponseReturnValue:
         return _respond(400, "页面已过期或来源无法验证，请返回上一页刷新后重新提交。")
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
         return _respond(status, MESSAGES.get(status, exc.description or MESSAGES[500]))
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+    def unexpected(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unhandled error")
         from eventsvc.extensions import db
 

@@ -1,7 +1,8 @@
 """Load one object by id within the acting user's scope, or answer 404 (out-of-scope objects look missing)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, cast
 
 from flask import abort
 
@@ -21,7 +22,8 @@ def get_in_scope_or_404(
     obj = db.session.get(model, object_id)
     if obj is None:
         abort(404)
-    allowed = visible(obj) if visible is not None else user.reaches(getattr(obj, "organization"))
+    # Without `visible`, the model is one with an `organization` (events, programs, ...).
+    allowed = visible(obj) if visible is not None else user.reaches(cast(Any, obj).organization)
     if not allowed:
         abort(404)
     return obj

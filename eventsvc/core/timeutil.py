@@ -1,7 +1,8 @@
 """UTC storage, China-time display: every *_at column holds a naive UTC datetime."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import overload
 
 # Shenzhen keeps UTC+8 all year; a fixed offset avoids depending on a tz database.
 LOCAL_OFFSET = timedelta(hours=8)
@@ -9,12 +10,20 @@ LOCAL_OFFSET = timedelta(hours=8)
 
 def utcnow() -> datetime:
     """Return the current time as naive UTC."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def to_local(dt: datetime | None) -> datetime | None:
     """Convert a naive UTC datetime to naive China time for display and forms."""
     return None if dt is None else dt + LOCAL_OFFSET
+
+
+@overload
+def from_local(dt: datetime) -> datetime: ...
+
+
+@overload
+def from_local(dt: None) -> None: ...
 
 
 def from_local(dt: datetime | None) -> datetime | None:

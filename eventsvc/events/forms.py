@@ -1,8 +1,9 @@
 """Event forms: create/edit (times typed in China time, stored in UTC) and the cancel confirmation."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -105,7 +106,9 @@ class EventForm(ChineseForm):
     program_id = SelectField("所属项目", coerce=int, validators=[DataRequired("请选择所属项目")],
                              validate_choice=True)
     organization_id = SelectField("主办单位", coerce=int, validators=[DataRequired("请选择主办单位")])
-    title = StringField("活动名称", validators=[DataRequired("请填写活动名称"), Length(max=120, message="活动名称不能超过 120 个字")])
+    title = StringField(
+        "活动名称", validators=[DataRequired("请填写活动名称"), Length(max=120, message="活动名称不能超过 120 个字")]
+    )
     description = TextAreaField("活动内容", validators=[Length(max=5000, message="内容太长")])
     level = SelectField("活动级别", choices=list(LEVELS), default="街道级")
     kind = SelectField("活动类型", choices=list(KINDS), default="其他")
@@ -119,7 +122,9 @@ class EventForm(ChineseForm):
     checkin_closes_at = _local_time("签到截止（可选）")
     quantities = FieldList(FormField(QuantityRow), min_entries=0)
 
-    registration_mode = SelectField("活动报名", choices=[SelectChoice(REG_OFF, "不需要报名"), SelectChoice(REG_ON, "开放报名")], default=REG_OFF)
+    registration_mode = SelectField(
+        "活动报名", choices=[SelectChoice(REG_OFF, "不需要报名"), SelectChoice(REG_ON, "开放报名")], default=REG_OFF
+    )
     registration_opens_at = _local_time("报名开始（可选）")
     registration_closes_at = _local_time("报名截止（可选）")
     registration_capacity = _count("报名名额（人）")
@@ -135,9 +140,9 @@ class EventForm(ChineseForm):
         super().__init__(*args, **kwargs)
         self.quantity_errors: list[str] = []
 
-    def validate(self, extra_validators: Optional[dict[str, Any]] = None) -> bool:
+    def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
         """Add the cross-field rules a single field cannot see."""
-        ok = super().validate(extra_validators)
+        ok: bool = super().validate(extra_validators)
         opens, closes = self.registration_opens_at.data, self.registration_closes_at.data
         if opens and closes and closes <= opens:
             self.registration_closes_at.errors.append("报名截止时间必须晚于报名开始时间")
@@ -180,7 +185,7 @@ def event_form_data(event: Event) -> dict[str, Any]:
     """Return the form's initial data for an existing event (times in China time)."""
     data: dict[str, Any] = {name: getattr(event, name) for name in PLAIN_FIELDS}
     for name in TIME_FIELDS:
-        value: Optional[datetime] = getattr(event, name)
+        value: datetime | None = getattr(event, name)
         data[name] = to_local(value)
     data["target_groups"] = event.group_list
     data["program_id"] = event.program_id

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional
 
 from sqlalchemy import (
     Boolean,
@@ -16,8 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventsvc.core.timeutil import utcnow
-from eventsvc.db import Base, TimestampMixin
+from eventsvc.db import Base, TimestampMixin, one_of
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import Program
 
@@ -43,6 +41,9 @@ class Event(TimestampMixin, Base):
     __table_args__ = (
         Index("ix_event_program_status_start", "program_id", "status", "starts_at"),
         Index("ix_event_org_start", "organization_id", "starts_at"),
+        one_of("status", STATUS_LABELS),
+        one_of("registration_mode", (REG_OFF, REG_ON)),
+        one_of("qr_mode", (QR_STATIC, QR_DYNAMIC)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,31 +58,31 @@ class Event(TimestampMixin, Base):
     ends_at: Mapped[datetime] = mapped_column(DateTime)
     venue_name: Mapped[str] = mapped_column(String(120), default="")
     venue_address: Mapped[str] = mapped_column(String(200), default="")
-    capacity: Mapped[Optional[int]] = mapped_column(Integer)
+    capacity: Mapped[int | None] = mapped_column(Integer)
     target_groups: Mapped[str] = mapped_column(String(200), default="")  # comma-separated labels
     status: Mapped[str] = mapped_column(String(12), default=DRAFT, index=True)
     # Check-in window; None means the default (opens N minutes before start, closes at end).
-    checkin_opens_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    checkin_closes_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    published_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    cancelled_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    checkin_opens_at: Mapped[datetime | None] = mapped_column(DateTime)
+    checkin_closes_at: Mapped[datetime | None] = mapped_column(DateTime)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     # Registration ahead (报名), dynamic QR and check-out.
     registration_mode: Mapped[str] = mapped_column(String(8), default=REG_OFF)
-    registration_opens_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    registration_closes_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    registration_capacity: Mapped[Optional[int]] = mapped_column(Integer)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(DateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(DateTime)
+    registration_capacity: Mapped[int | None] = mapped_column(Integer)
     waitlist_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     requires_registration: Mapped[bool] = mapped_column(Boolean, default=False)
     qr_mode: Mapped[str] = mapped_column(String(8), default=QR_STATIC)
     checkout_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    expected_attendance: Mapped[Optional[int]] = mapped_column(Integer)
+    expected_attendance: Mapped[int | None] = mapped_column(Integer)
 
     program: Mapped[Program] = relationship()
     organization: Mapped[Organization] = relationship()
-    quantities: Mapped[list["EventQuantity"]] = relationship(
+    quantities: Mapped[list[EventQuantity]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventQuantity.id"
     )
 
@@ -98,9 +99,6 @@ class Event(TimestampMixin, Base):
         opens = self.checkin_opens_at or self.starts_at - timedelta(minutes=opens_minutes_before)
         closes = self.checkin_closes_at or self.ends_at
         return opens, closes
-
-    def has_started(self, now: datetime | None = None) -> bool:
-        return self.starts_at <= (now or utcnow())
 
 
 class EventQuantity(Base):

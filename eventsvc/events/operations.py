@@ -1,7 +1,8 @@
 """State changes for events: create, edit, publish, cancel, counted quantities."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 
@@ -35,7 +36,7 @@ EDITABLE_FIELDS = (
 )
 
 
-def _check_manager(by: Optional[User], org: Organization) -> None:
+def _check_manager(by: User | None, org: Organization) -> None:
     if by is not None and (not by.can_manage or not by.reaches(org)):
         raise OperationError("您无权管理该组织的活动", code="forbidden")
 
@@ -88,7 +89,7 @@ def create_event(
     program: Program,
     organization: Organization,
     *,
-    by: Optional[User],
+    by: User | None,
     quantities: Sequence[tuple[str, str, int]] = (),
     **values: Any,
 ) -> Event:
@@ -111,7 +112,7 @@ def create_event(
     return event
 
 
-def update_event(event: Event, *, by: Optional[User], organization: Optional[Organization] = None,
+def update_event(event: Event, *, by: User | None, organization: Organization | None = None,
                  **values: Any) -> Event:
     """Change an event's editable fields; a cancelled event is frozen."""
     _check_manager(by, event.organization)
@@ -127,7 +128,7 @@ def update_event(event: Event, *, by: Optional[User], organization: Optional[Org
     return event
 
 
-def publish_event(event: Event, *, by: Optional[User]) -> Event:
+def publish_event(event: Event, *, by: User | None) -> Event:
     """Publish a draft so that workers can check in and it counts once held."""
     _check_manager(by, event.organization)
     if event.status == CANCELLED:
@@ -139,7 +140,7 @@ def publish_event(event: Event, *, by: Optional[User]) -> Event:
     return event
 
 
-def cancel_event(event: Event, *, by: Optional[User], reason: str = "") -> Event:
+def cancel_event(event: Event, *, by: User | None, reason: str = "") -> Event:
     """Cancel an event: it stops accepting check-ins and no longer counts as a session."""
     _check_manager(by, event.organization)
     if event.status == CANCELLED:
@@ -151,7 +152,7 @@ def cancel_event(event: Event, *, by: Optional[User], reason: str = "") -> Event
     return event
 
 
-def set_quantities(event: Event, rows: Sequence[tuple[str, str, int]], *, by: Optional[User]) -> None:
+def set_quantities(event: Event, rows: Sequence[tuple[str, str, int]], *, by: User | None) -> None:
     """Replace the counted quantities (label, unit, value) an event records."""
     _check_manager(by, event.organization)
     seen: set[str] = set()

@@ -1,8 +1,6 @@
 """Reads about events, limited to what a user may see."""
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlalchemy import Select, select
 
 from eventsvc.events.models import Event
@@ -10,7 +8,7 @@ from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
 
 
-def events_in_scope(user: User) -> Select[tuple[Event]]:
+def events_in_scope(user: User) -> Select[Event]:
     """Select events organized within the user's scope."""
     stmt = select(Event).join(Event.organization)
     if user.scope_path:
@@ -18,16 +16,8 @@ def events_in_scope(user: User) -> Select[tuple[Event]]:
     return stmt
 
 
-def event_by_code(code: str) -> Optional[Event]:
+def event_by_code(code: str) -> Event | None:
     """Find an event by its public code (what the QR carries)."""
     if not code or len(code) > 16:
         return None
     return db.session.scalar(select(Event).where(Event.code == code))
-
-
-def get_event_for(user: User, event_id: int) -> Optional[Event]:
-    """Return the event if it exists and lies within the user's scope."""
-    event = db.session.get(Event, event_id)
-    if event is None or not user.reaches(event.organization):
-        return None
-    return event

@@ -1,13 +1,15 @@
 """Staff pages for events: the list, create/edit, publish and cancel.
 
-The event's own page (with its check-ins) is `checkin.event_page`: events must not import checkin.
+The event's own page (with its check-ins) is `checkin_staff.event_page`: events must not import checkin.
 """
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any, Optional
+from functools import partial
+from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import contains_eager
@@ -20,16 +22,18 @@ from eventsvc.core.permissions import (
     roles_required,
     staff_required,
 )
+from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.core.timeutil import from_local
 from eventsvc.events import operations as ops
 from eventsvc.events.forms import CancelForm, EventForm, event_form_data
 from eventsvc.events.models import CANCELLED, DRAFT, STATUS_LABELS, Event
-from eventsvc.events.queries import events_in_scope, get_event_for
+from eventsvc.events.queries import events_in_scope
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.orgs.queries import org_choices
 from eventsvc.programs.models import CUSTOM, Program
 from eventsvc.programs.queries import (
+    can_see_program,
     get_program_for,
     programs_visible_to,
     years_with_programs,
@@ -41,14 +45,14 @@ bp = Blueprint("events", __name__)
 _FIELD_ALIASES = {"organization": "organization_id", "program": "program_id"}
 
 
-def _parse_date(raw: Optional[str]) -> Optional[datetime]:
+def _parse_date(raw: str | None) -> datetime | None:
     try:
         return datetime.strptime(raw or "", "%Y-%m-%d")
     except ValueError:
         return None
 
 
-def _int_arg(name: str) -> Optional[int]:
+def _int_arg(name: str) -> int | None:
     try:
         return int(request.args.get(name, ""))
     except ValueError:
@@ -67,7 +71,7 @@ def _attendance_counts(event_ids: list[int]) -> dict[int, int]:
 
 @bp.route("/events")
 @staff_required
-def list_events():  # type: ignore[no-untyped-def]
+def list_events() -> ResponseReturnValue:
     """List the events in the user's scope, newest first, with filters."""
     user = current_user
     orgs = org_choices(user)
@@ -85,7 +89,8 @@ def list_events():  # type: ignore[no-untyped-def]
         stmt = stmt.where(Event.program_id == filters["program_id"])
     if filters["org_id"] and filters["org_id"] in {oid for oid, _ in orgs}:
         org = db.session.get(Organization, filters["org_id"])
-        stmt = stmt.where(Organization.path.startswith(org.path))  # a street includes its communities
+        if org is not None:  # a street includes its communities
+            stmt = stmt.where(Organization.path.startswith(org.path))
     if filters["status"] in STATUS_LABELS:
         stmt = stmt.where(Event.status == filters["status"])
     if filters["q"]:
@@ -108,7 +113,7 @@ def list_events():  # type: ignore[no-untyped-def]
 
 @bp.route("/events/new")
 @roles_required(*MANAGE_ROLES)
-def new_event():  # type: ignore[no-untyped-def]
+def new_event() -> ResponseReturnValue:
     """Ask which program a new event belongs to, then go to its create form."""
     program_id = _int_arg("program_id")
     if program_id is not None and get_program_for(current_user, program_id) is not None:
@@ -149,25 +154,25 @@ def _show_error(form: EventForm, exc: OperationError) -> None:
         form.form_errors.append(exc.message)
 
 
-def _render_form(form: EventForm, program: Program, event: Optional[Event] = None):  # type: ignore[no-untyped-def]
+def _render_form(form: EventForm, program: Program, event: Event | None = None) -> str:
     form.add_blank_quantity_rows(_custom_labels(program))
     return render_template("events/form.html", form=form, program=program, event=event)
 
 
 @bp.route("/programs/<int:program_id>/events/new", methods=["GET", "POST"])
 @roles_required(*MANAGE_ROLES)
-def create_event(program_id: int):  # type: ignore[no-untyped-def]
+def create_event(program_id: int) -> ResponseReturnValue:
     """Create a draft event under a program."""
-    program = get_program_for(current_user, program_id)
-    require(program is not None)
+    program = get_in_scope_or_404(Program, program_id, current_user, visible=partial(can_see_program, current_user))
     initial = {"program_id": program.id, "organization_id": current_user.organization_id}
     form = EventForm(data=initial)
     _fill_choices(form, program)
     if form.validate_on_submit():
         chosen = get_program_for(current_user, form.program_id.data)
         organization = db.session.get(Organization, form.organization_id.data)
+        if chosen is None or organization is None:  # the selects only offer valid ones
+            abort(400)
         try:
-            require(chosen is not None and organization is not None, 400)
             event = ops.create_event(chosen, organization, by=current_user, quantities=form.quantity_rows(),
                                      **form.operation_values())
         except OperationError as exc:
@@ -176,19 +181,18 @@ def create_event(program_id: int):  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             flash(f"已创建活动“{event.title}”（草稿）。确认无误后请发布，职工才能扫码签到。", "success")
-            return redirect(url_for("checkin.event_page", event_id=event.id))
+            return redirect(url_for("checkin_staff.event_page", event_id=event.id))
     return _render_form(form, program)
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGE_ROLES)
-def edit_event(event_id: int):  # type: ignore[no-untyped-def]
+def edit_event(event_id: int) -> ResponseReturnValue:
     """Change an event's details and counted quantities."""
-    event = get_event_for(current_user, event_id)
-    require(event is not None)
+    event = get_in_scope_or_404(Event, event_id, current_user)
     if event.status == CANCELLED:
         flash("活动已取消，不能再修改。", "warning")
-        return redirect(url_for("checkin.event_page", event_id=event.id))
+        return redirect(url_for("checkin_staff.event_page", event_id=event.id))
     form = EventForm(data=event_form_data(event))
     _fill_choices(form, event.program)
     # The program is fixed once the event exists (its check-ins count for that program).
@@ -205,16 +209,15 @@ def edit_event(event_id: int):  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             flash("活动已保存。", "success")
-            return redirect(url_for("checkin.event_page", event_id=event.id))
+            return redirect(url_for("checkin_staff.event_page", event_id=event.id))
     return _render_form(form, event.program, event)
 
 
 @bp.route("/events/<int:event_id>/publish", methods=["POST"])
 @roles_required(*MANAGE_ROLES)
-def publish_event(event_id: int):  # type: ignore[no-untyped-def]
+def publish_event(event_id: int) -> ResponseReturnValue:
     """Publish a draft so workers can check in."""
-    event = get_event_for(current_user, event_id)
-    require(event is not None)
+    event = get_in_scope_or_404(Event, event_id, current_user)
     try:
         ops.publish_event(event, by=current_user)
     except OperationError as exc:
@@ -223,18 +226,17 @@ def publish_event(event_id: int):  # type: ignore[no-untyped-def]
     else:
         db.session.commit()
         flash(f"活动“{event.title}”已发布，职工现在可以扫码签到。", "success")
-    return redirect(url_for("checkin.event_page", event_id=event_id))
+    return redirect(url_for("checkin_staff.event_page", event_id=event_id))
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
 @roles_required(*MANAGE_ROLES)
-def cancel_event(event_id: int):  # type: ignore[no-untyped-def]
+def cancel_event(event_id: int) -> ResponseReturnValue:
     """Confirm, then cancel an event (it stops check-in and no longer counts)."""
-    event = get_event_for(current_user, event_id)
-    require(event is not None)
+    event = get_in_scope_or_404(Event, event_id, current_user)
     if event.status == CANCELLED:
         flash("活动已经取消。", "info")
-        return redirect(url_for("checkin.event_page", event_id=event_id))
+        return redirect(url_for("checkin_staff.event_page", event_id=event_id))
     form = CancelForm()
     if form.validate_on_submit():
         try:
@@ -245,7 +247,7 @@ def cancel_event(event_id: int):  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             flash(f"活动“{event.title}”已取消。", "success")
-            return redirect(url_for("checkin.event_page", event_id=event_id))
+            return redirect(url_for("checkin_staff.event_page", event_id=event_id))
     count = _attendance_counts([event.id]).get(event.id, 0)
     return render_template("events/cancel.html", event=event, form=form, count=count, is_draft=event.status == DRAFT)
 

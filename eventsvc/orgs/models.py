@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from eventsvc.core.permissions import ADMIN, CHECKIN_ROLES, MANAGE_ROLES, ROLE_LABELS
-from eventsvc.db import Base, TimestampMixin
+from eventsvc.core.permissions import ADMIN, ALL_ROLES, CHECKIN_ROLES, MANAGE_ROLES, ROLE_LABELS
+from eventsvc.db import Base, TimestampMixin, one_of
 
 DISTRICT = "district"
 DEPARTMENT = "department"
@@ -31,19 +30,19 @@ class Organization(TimestampMixin, Base):
     """A node of the union tree; `path` ("/1/4/17/") makes subtree queries one indexed LIKE."""
 
     __tablename__ = "organization"
-    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+    __table_args__ = (UniqueConstraint("parent_id", "name"), one_of("kind", KIND_LABELS))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     short_name: Mapped[str] = mapped_column(String(40), default="")
     kind: Mapped[str] = mapped_column(String(20))
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organization.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    parent: Mapped[Optional["Organization"]] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Organization"]] = relationship(
+    parent: Mapped[Organization | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Organization]] = relationship(
         back_populates="parent", order_by="Organization.sort_order, Organization.id"
     )
 
@@ -60,10 +59,6 @@ class Organization(TimestampMixin, Base):
     def depth(self) -> int:
         return self.path.count("/") - 2
 
-    def is_within(self, other: "Organization") -> bool:
-        """Tell whether this node is `other` or one of its descendants."""
-        return bool(other.path) and self.path.startswith(other.path)
-
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.name}>"
 
@@ -72,6 +67,7 @@ class User(UserMixin, TimestampMixin, Base):
     """A staff account; it belongs to one organization and sees that subtree only."""
 
     __tablename__ = "user"
+    __table_args__ = (one_of("role", ALL_ROLES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -80,7 +76,7 @@ class User(UserMixin, TimestampMixin, Base):
     role: Mapped[str] = mapped_column(String(20))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
 

@@ -1,8 +1,6 @@
 """State changes for organizations and users."""
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlalchemy import select
 
 from eventsvc.core.exceptions import OperationError
@@ -15,9 +13,9 @@ from eventsvc.orgs.models import KIND_LABELS, Organization, User
 def create_organization(
     name: str,
     kind: str,
-    parent: Optional[Organization],
+    parent: Organization | None,
     *,
-    by: Optional[User],
+    by: User | None,
     short_name: str = "",
     sort_order: int = 0,
 ) -> Organization:
@@ -51,7 +49,7 @@ def create_user(
     role: str,
     organization: Organization,
     *,
-    by: Optional[User],
+    by: User | None,
     display_name: str = "",
 ) -> User:
     """Create a staff account in an organization the acting admin reaches."""

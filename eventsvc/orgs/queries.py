@@ -19,7 +19,7 @@ def scope_root(user: User) -> Organization:
     return user.organization
 
 
-def orgs_in_scope(user: User) -> Select[tuple[Organization]]:
+def orgs_in_scope(user: User) -> Select[Organization]:
     """Select the organizations a user reaches, in tree order."""
     return (
         select(Organization)

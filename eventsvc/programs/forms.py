@@ -6,8 +6,9 @@ server round trip; WTForms' FieldList would need the same names but hides the bl
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
+from typing import Any
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -57,7 +58,7 @@ class MultiSelectField(SelectMultipleField):
     """A multi-select whose refusal reads in Chinese (WTForms ships no translation for it)."""
 
     def pre_validate(self, form: object) -> None:
-        allowed = {value for value, _ in self.choices or []}  # type: ignore[misc]
+        allowed = {value for value, _ in self.choices or []}
         if any(value not in allowed for value in self.data or []):
             raise ValidationError("包含无效的选项，请重新选择")
 
@@ -75,12 +76,16 @@ class ProgramForm(FlaskForm):
     class Meta:
         locales = ["zh"]  # WTForms' own messages (invalid date, invalid choice) in Chinese
 
-        def get_translations(self, form):  # type: ignore[no-untyped-def]
+        def get_translations(self, form: Any) -> Any:
             # Flask-WTF only translates through Flask-Babel; use WTForms' bundled catalogue instead.
-            return DefaultMeta.get_translations(self, form)  # type: ignore[arg-type]
+            return DefaultMeta.get_translations(self, form)
 
-    year = IntegerField("年度", validators=[InputRequired("请填写年度"), NumberRange(2000, 2100, "年度应在 2000–2100 之间")])
-    name = StringField("项目名称", validators=[DataRequired("请填写项目名称"), Length(max=120, message="项目名称最多 120 字")])
+    year = IntegerField(
+        "年度", validators=[InputRequired("请填写年度"), NumberRange(2000, 2100, "年度应在 2000–2100 之间")]
+    )
+    name = StringField(
+        "项目名称", validators=[DataRequired("请填写项目名称"), Length(max=120, message="项目名称最多 120 字")]
+    )
     category = SelectField("类别", default="")
     plan_item = StringField("工作要点条目", validators=[OptionalValue(), Length(max=20, message="最多 20 字")])
     description = TextAreaField("项目说明", validators=[OptionalValue(), Length(max=5000, message="最多 5000 字")])
@@ -91,7 +96,7 @@ class ProgramForm(FlaskForm):
     participating_org_ids = MultiSelectField("参与单位", coerce=int)
 
     @classmethod
-    def for_user(cls, user: User, *, editing: bool = False, **kwargs: object) -> "ProgramForm":
+    def for_user(cls, user: User, *, editing: bool = False, **kwargs: object) -> ProgramForm:
         """Build the form with the organization choices this user may use."""
         form = cls(**kwargs)
         # Choices are assigned here, not declared: WTForms 3.3 warns on tuple choices in declarations.
@@ -139,7 +144,7 @@ class TargetRow:
     errors: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_target(cls, target: Target) -> "TargetRow":
+    def from_target(cls, target: Target) -> TargetRow:
         return cls(
             metric=target.metric, value=str(target.value), label=target.label, unit=target.unit,
             level=target.level, organization_id=str(target.organization_id or ""),
@@ -150,7 +155,7 @@ class TargetRow:
         return not (self.value.strip() or self.label.strip() or self.unit.strip())
 
 
-def rows_for(program: Optional[Program]) -> list[TargetRow]:
+def rows_for(program: Program | None) -> list[TargetRow]:
     """Return the editor rows for a program's targets plus a few blank ones."""
     existing = [TargetRow.from_target(t) for t in program.targets] if program is not None else []
     return existing + [TargetRow() for _ in range(BLANK_ROWS)]
@@ -170,7 +175,7 @@ def rows_from_form(formdata: Mapping[str, str]) -> list[TargetRow]:
     return [rows[i] for i in sorted(rows)]
 
 
-def specs_from_rows(rows: Sequence[TargetRow], allowed_org_ids: set[int]) -> Optional[list[TargetSpec]]:
+def specs_from_rows(rows: Sequence[TargetRow], allowed_org_ids: set[int]) -> list[TargetSpec] | None:
     """Check each non-blank row and turn it into a TargetSpec; None when any row has an error."""
     specs: list[TargetSpec] = []
     org_ids: list[int] = []

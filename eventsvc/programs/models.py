@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventsvc.db import Base, TimestampMixin
+from eventsvc.db import Base, TimestampMixin, one_of
 from eventsvc.orgs.models import Organization
 
 SESSIONS = "sessions"
@@ -18,7 +17,10 @@ CUSTOM = "custom"
 METRIC_LABELS = {SESSIONS: "场次", ATTENDANCES: "人次", PARTICIPANTS: "人数", CUSTOM: "其他"}
 METRIC_UNITS = {SESSIONS: "场", ATTENDANCES: "人次", PARTICIPANTS: "人"}
 
-CATEGORIES = ["思想引领", "劳模工匠", "产业工人", "技能提升", "关爱服务", "文体活动", "新就业形态", "法律服务", "组织建设", "其他"]
+CATEGORIES = [
+    "思想引领", "劳模工匠", "产业工人", "技能提升", "关爱服务",
+    "文体活动", "新就业形态", "法律服务", "组织建设", "其他",
+]
 
 program_lead_department = Table(
     "program_lead_department",
@@ -39,6 +41,7 @@ class Program(TimestampMixin, Base):
     """A line of work for a year (工作要点条目), owned by the organization that set it."""
 
     __tablename__ = "program"
+    __table_args__ = (UniqueConstraint("organization_id", "year", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer, index=True)
@@ -46,24 +49,24 @@ class Program(TimestampMixin, Base):
     category: Mapped[str] = mapped_column(String(40), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     plan_item: Mapped[str] = mapped_column(String(20), default="")  # e.g. "12" in the year's plan
-    starts_on: Mapped[Optional[date]] = mapped_column(Date)
-    ends_on: Mapped[Optional[date]] = mapped_column(Date)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     organization: Mapped[Organization] = relationship()
     lead_departments: Mapped[list[Organization]] = relationship(secondary=program_lead_department)
     participating_orgs: Mapped[list[Organization]] = relationship(secondary=program_participating_org)
-    targets: Mapped[list["Target"]] = relationship(
+    targets: Mapped[list[Target]] = relationship(
         back_populates="program", cascade="all, delete-orphan", order_by="Target.id"
     )
 
     @property
-    def overall_targets(self) -> list["Target"]:
+    def overall_targets(self) -> list[Target]:
         return [t for t in self.targets if t.organization_id is None]
 
     @property
-    def share_targets(self) -> list["Target"]:
+    def share_targets(self) -> list[Target]:
         return [t for t in self.targets if t.organization_id is not None]
 
 
@@ -71,6 +74,16 @@ class Target(Base):
     """A goal of a program: N 场 / 人次 / 人 / custom units, overall or one organization's share."""
 
     __tablename__ = "target"
+    # One target per metric/label/level/organization (programs.operations.set_targets). NULLs never
+    # collide in a unique constraint, so overall targets (no organization) get a partial unique index.
+    __table_args__ = (
+        UniqueConstraint("program_id", "metric", "label", "level", "organization_id"),
+        Index(
+            "ix_target_overall_unique", "program_id", "metric", "label", "level", unique=True,
+            sqlite_where=text("organization_id IS NULL"), postgresql_where=text("organization_id IS NULL"),
+        ),
+        one_of("metric", METRIC_LABELS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"), index=True)
@@ -79,11 +92,11 @@ class Target(Base):
     label: Mapped[str] = mapped_column(String(40), default="")
     unit: Mapped[str] = mapped_column(String(10), default="")
     value: Mapped[int] = mapped_column(Integer)
-    organization_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organization.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     level: Mapped[str] = mapped_column(String(10), default="")  # optional: sessions of one level only
 
     program: Mapped[Program] = relationship(back_populates="targets")
-    organization: Mapped[Optional[Organization]] = relationship()
+    organization: Mapped[Organization | None] = relationship()
 
     @property
     def unit_label(self) -> str:

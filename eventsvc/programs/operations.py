@@ -1,9 +1,9 @@
 """State changes for programs and their targets."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional, Sequence
 
 from sqlalchemy import func, select
 
@@ -21,16 +21,16 @@ class TargetSpec:
     value: int
     label: str = ""
     unit: str = ""
-    organization: Optional[Organization] = None
+    organization: Organization | None = None
     level: str = ""
 
 
-def _check_manager(by: Optional[User], org: Organization) -> None:
+def _check_manager(by: User | None, org: Organization) -> None:
     if by is not None and (not by.can_manage or not by.reaches(org)):
         raise OperationError("您无权管理该组织的活动项目", code="forbidden")
 
 
-def _validate(name: str, year: int, starts_on: Optional[date], ends_on: Optional[date]) -> None:
+def _validate(name: str, year: int, starts_on: date | None, ends_on: date | None) -> None:
     if not name.strip():
         raise OperationError("请填写项目名称", field="name")
     if not 2000 <= year <= 2100:
@@ -39,17 +39,28 @@ def _validate(name: str, year: int, starts_on: Optional[date], ends_on: Optional
         raise OperationError("结束日期不能早于开始日期", field="ends_on")
 
 
+def _refuse_duplicate(organization: Organization, year: int, name: str, *, other_than: int | None = None) -> None:
+    """Refuse a second program of the same name, year and organization (the database refuses it too)."""
+    stmt = select(func.count(Program.id)).where(
+        Program.year == year, Program.name == name.strip(), Program.organization_id == organization.id
+    )
+    if other_than is not None:
+        stmt = stmt.where(Program.id != other_than)
+    if db.session.scalar(stmt):
+        raise OperationError(f"{year} 年已有名为“{name.strip()}”的项目", code="duplicate", field="name")
+
+
 def create_program(
     *,
-    by: Optional[User],
+    by: User | None,
     organization: Organization,
     year: int,
     name: str,
     category: str = "",
     description: str = "",
     plan_item: str = "",
-    starts_on: Optional[date] = None,
-    ends_on: Optional[date] = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
     lead_departments: Sequence[Organization] = (),
     participating_orgs: Sequence[Organization] = (),
     targets: Sequence[TargetSpec] = (),
@@ -57,13 +68,7 @@ def create_program(
     """Create a program owned by `organization` with its targets."""
     _check_manager(by, organization)
     _validate(name, year, starts_on, ends_on)
-    duplicate = db.session.scalar(
-        select(func.count(Program.id)).where(
-            Program.year == year, Program.name == name.strip(), Program.organization_id == organization.id
-        )
-    )
-    if duplicate:
-        raise OperationError(f"{year} 年已有名为“{name.strip()}”的项目", code="duplicate", field="name")
+    _refuse_duplicate(organization, year, name)
     program = Program(
         organization=organization,
         year=year,
@@ -85,20 +90,21 @@ def create_program(
 def update_program(
     program: Program,
     *,
-    by: Optional[User],
+    by: User | None,
     year: int,
     name: str,
     category: str = "",
     description: str = "",
     plan_item: str = "",
-    starts_on: Optional[date] = None,
-    ends_on: Optional[date] = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
     lead_departments: Sequence[Organization] = (),
     participating_orgs: Sequence[Organization] = (),
 ) -> Program:
     """Change a program's descriptive fields (targets are set with set_targets)."""
     _check_manager(by, program.organization)
     _validate(name, year, starts_on, ends_on)
+    _refuse_duplicate(program.organization, year, name, other_than=program.id)
     program.year = year
     program.name = name.strip()
     program.category = category
@@ -112,10 +118,10 @@ def update_program(
     return program
 
 
-def set_targets(program: Program, specs: Sequence[TargetSpec], *, by: Optional[User]) -> list[Target]:
+def set_targets(program: Program, specs: Sequence[TargetSpec], *, by: User | None) -> list[Target]:
     """Replace the program's targets; one target per metric/label/level/organization."""
     _check_manager(by, program.organization)
-    seen: set[tuple[str, str, str, Optional[int]]] = set()
+    seen: set[tuple[str, str, str, int | None]] = set()
     targets: list[Target] = []
     for spec in specs:
         if spec.metric not in METRIC_LABELS:
@@ -138,12 +144,17 @@ def set_targets(program: Program, specs: Sequence[TargetSpec], *, by: Optional[U
             organization=spec.organization,
             level=spec.level,
         ))
+    # Remove the old rows first: the unit of work inserts before it deletes, and a kept target
+    # would otherwise collide with its old row on the unique key.
+    if program.targets:
+        program.targets = []
+        db.session.flush()
     program.targets = targets
     db.session.flush()
     return targets
 
 
-def delete_program(program: Program, *, by: Optional[User]) -> None:
+def delete_program(program: Program, *, by: User | None) -> None:
     """Delete a program that has no events yet."""
     from sqlalchemy import text
 

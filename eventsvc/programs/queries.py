@@ -1,8 +1,6 @@
 """Reads about programs, limited to what a user may see."""
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlalchemy import Select, or_, select, text
 
 from eventsvc.extensions import db
@@ -10,7 +8,7 @@ from eventsvc.orgs.models import DEPARTMENT, DISTRICT, Organization, User
 from eventsvc.programs.models import Program
 
 
-def programs_visible_to(user: User, year: Optional[int] = None) -> Select[tuple[Program]]:
+def programs_visible_to(user: User, year: int | None = None) -> Select[Program]:
     """Select programs the user may see: their subtree's own, plus the district's (every street takes part)."""
     stmt = select(Program).join(Program.organization)
     if user.scope_path:
@@ -28,7 +26,7 @@ def can_see_program(user: User, program: Program) -> bool:
     return user.reaches(program.organization) or program.organization.kind in (DISTRICT, DEPARTMENT)
 
 
-def get_program_for(user: User, program_id: int) -> Optional[Program]:
+def get_program_for(user: User, program_id: int) -> Program | None:
     """Return the program if it exists and is visible to the user."""
     program = db.session.get(Program, program_id)
     if program is None or not can_see_program(user, program):

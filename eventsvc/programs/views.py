@@ -1,13 +1,16 @@
 """Program pages that change programs: create/edit with targets, delete (list and drill-down are in progress/)."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from functools import partial
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import MANAGE_ROLES, require, roles_required
+from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.core.timeutil import local_year
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
@@ -26,22 +29,22 @@ from eventsvc.programs.models import Program
 from eventsvc.programs.operations import create_program as op_create_program
 from eventsvc.programs.operations import delete_program as op_delete_program
 from eventsvc.programs.operations import set_targets, update_program
+from eventsvc.programs.queries import can_see_program
 from eventsvc.programs.queries import event_count as count_events
-from eventsvc.programs.queries import get_program_for
 
 bp = Blueprint("programs", __name__)
 
 
 def _user() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    user: User = current_user._get_current_object()
+    return user
 
 
 def _managed_program(program_id: int) -> Program:
     """Load a program the current manager may change: 404 when invisible, 403 when only visible."""
-    program = get_program_for(_user(), program_id)
-    require(program is not None)
-    assert program is not None
-    require(_user().reaches(program.organization), 403)
+    user = _user()
+    program = get_in_scope_or_404(Program, program_id, user, visible=partial(can_see_program, user))
+    require(user.reaches(program.organization), 403)
     return program
 
 
@@ -65,9 +68,9 @@ def _allowed_share_ids(user: User) -> set[int]:
     return {i for i, _ in org_choices(user)}
 
 
-def _render_form(form: ProgramForm, rows: list[TargetRow], *, program: Optional[Program] = None,
-                 general: Optional[list[str]] = None, target_errors: Optional[list[str]] = None,
-                 status: int = 200):  # type: ignore[no-untyped-def]
+def _render_form(form: ProgramForm, rows: list[TargetRow], *, program: Program | None = None,
+                 general: list[str] | None = None, target_errors: list[str] | None = None,
+                 status: int = 200) -> tuple[str, int]:
     return render_template(
         "programs/form.html", form=form, rows=rows, program=program, general_errors=general or [],
         target_errors=target_errors or [], share_choices=org_choices(_user()), blank_row=TargetRow(),
@@ -92,13 +95,13 @@ def _program_fields(form: ProgramForm) -> dict[str, Any]:
 
 @bp.route("/programs/new", methods=["GET", "POST"])
 @roles_required(*MANAGE_ROLES)
-def create_program():  # type: ignore[no-untyped-def]
+def create_program() -> ResponseReturnValue:
     """Create a program with its targets."""
     user = _user()
     form = ProgramForm.for_user(user)
     if request.method == "GET":
         form.year.data = local_year()
-        if any(i == user.organization_id for i, _ in form.organization_id.choices):  # type: ignore[union-attr]
+        if any(i == user.organization_id for i, _ in form.organization_id.choices or []):
             form.organization_id.data = user.organization_id
         return _render_form(form, rows_for(None))
 
@@ -107,11 +110,12 @@ def create_program():  # type: ignore[no-untyped-def]
     target_errors: list[str] = []
     form_ok = form.validate_on_submit()
     specs = specs_from_rows(rows, _allowed_share_ids(user))
-    if form_ok and specs is not None:
+    owner = db.session.get(Organization, form.organization_id.data) if form_ok else None
+    if form_ok and owner is not None and specs is not None:
         try:
             program = op_create_program(
                 by=user,
-                organization=db.session.get(Organization, form.organization_id.data),
+                organization=owner,
                 **_program_fields(form),
                 targets=specs,
             )
@@ -121,13 +125,13 @@ def create_program():  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             flash(f"已创建项目“{program.name}”。", "success")
-            return redirect(url_for("progress.view_program", program_id=program.id))
+            return redirect(url_for("progress_programs.view_program", program_id=program.id))
     return _render_form(form, _with_blank_row(rows), general=general, target_errors=target_errors, status=400)
 
 
 @bp.route("/programs/<int:program_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGE_ROLES)
-def edit_program(program_id: int):  # type: ignore[no-untyped-def]
+def edit_program(program_id: int) -> ResponseReturnValue:
     """Edit a program's fields and replace its targets."""
     user = _user()
     program = _managed_program(program_id)
@@ -157,14 +161,14 @@ def edit_program(program_id: int):  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             flash("项目已保存。", "success")
-            return redirect(url_for("progress.view_program", program_id=program.id))
+            return redirect(url_for("progress_programs.view_program", program_id=program.id))
     return _render_form(form, _with_blank_row(rows), program=program, general=general,
                         target_errors=target_errors, status=400)
 
 
 @bp.route("/programs/<int:program_id>/delete", methods=["GET", "POST"])
 @roles_required(*MANAGE_ROLES)
-def delete_program(program_id: int):  # type: ignore[no-untyped-def]
+def delete_program(program_id: int) -> ResponseReturnValue:
     """Ask for confirmation, then delete a program that has no events."""
     program = _managed_program(program_id)
     event_count = count_events(program)
@@ -183,5 +187,5 @@ def delete_program(program_id: int):  # type: ignore[no-untyped-def]
             else:
                 db.session.commit()
                 flash(f"已删除项目“{name}”。", "success")
-                return redirect(url_for("progress.list_programs", year=program.year))
+                return redirect(url_for("progress_programs.list_programs", year=program.year))
     return render_template("programs/delete.html", program=program, event_count=event_count, error=error), status

@@ -5,13 +5,15 @@ organizations it covers: the pages built on them must not grow one query per row
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Optional, Sequence
+from functools import partial
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.core.timeutil import local_year, utcnow
 from eventsvc.events.models import PUBLISHED, Event
 from eventsvc.events.queries import events_in_scope
@@ -19,7 +21,7 @@ from eventsvc.extensions import db
 from eventsvc.orgs.models import DEPARTMENT, Organization, User
 from eventsvc.orgs.queries import children_of, scope_root
 from eventsvc.programs.models import Program, Target
-from eventsvc.programs.queries import get_program_for, programs_visible_to
+from eventsvc.programs.queries import can_see_program, programs_visible_to
 from eventsvc.progress.queries import (
     TargetProgress,
     Totals,
@@ -60,7 +62,7 @@ def visible_years(user: User) -> list[int]:
     return list(db.session.scalars(stmt))
 
 
-def pick_year(user: User, raw: Optional[str]) -> tuple[int, list[int]]:
+def pick_year(user: User, raw: str | None) -> tuple[int, list[int]]:
     """Return (year to show, selectable years): the requested year, else this year, else the latest."""
     years = visible_years(user)
     current = local_year()
@@ -78,7 +80,7 @@ def pick_year(user: User, raw: Optional[str]) -> tuple[int, list[int]]:
     return year, choices
 
 
-def in_plan_order(stmt):  # type: ignore[no-untyped-def]
+def in_plan_order(stmt: Select[Program]) -> Select[Program]:
     """Order programs by year, then plan item as a number (2 before 11), unnumbered last."""
     return stmt.order_by(None).order_by(
         Program.year.desc(),
@@ -90,7 +92,7 @@ def in_plan_order(stmt):  # type: ignore[no-untyped-def]
     )
 
 
-def with_targets(stmt):  # type: ignore[no-untyped-def]
+def with_targets(stmt: Select[Program]) -> Select[Program]:
     """Add eager loads so listing programs with their targets costs a fixed number of queries."""
     return stmt.options(
         contains_eager(Program.organization),
@@ -108,7 +110,7 @@ def visible_programs(user: User, year: int, category: str = "") -> list[Program]
 
 
 def programs_progress(
-    user: User, programs: Sequence[Program], *, share_filter: Optional[Callable[[Target], bool]] = None
+    user: User, programs: Sequence[Program], *, share_filter: Callable[[Target], bool] | None = None
 ) -> dict[int, ProgramProgress]:
     """Pair each program's targets with what the user's scope achieved.
 
@@ -141,8 +143,8 @@ def programs_progress(
 def org_rollup(
     user: User,
     *,
-    year: Optional[int] = None,
-    program: Optional[Program] = None,
+    year: int | None = None,
+    program: Program | None = None,
 ) -> tuple[Organization, list[OrgRow], Totals]:
     """Return the user's scope root, a row per child organization, and the root's own total."""
     root = scope_root(user)
@@ -176,7 +178,7 @@ def quantity_labels(program: Program, rows: Sequence[OrgRow], total: Totals) -> 
     return labels
 
 
-def ongoing_events(user: User, limit: int = 8, now: Optional[datetime] = None) -> tuple[int, list[Event]]:
+def ongoing_events(user: User, limit: int = 8, now: datetime | None = None) -> tuple[int, list[Event]]:
     """Return how many published events in scope are under way now, and the first few of them."""
     now = now or utcnow()
     stmt = events_in_scope(user).where(Event.status == PUBLISHED, Event.starts_at <= now, Event.ends_at >= now)
@@ -189,7 +191,7 @@ def ongoing_events(user: User, limit: int = 8, now: Optional[datetime] = None) -
     return count, list(rows)
 
 
-def event_phase(event: Event, now: Optional[datetime] = None) -> str:
+def event_phase(event: Event, now: datetime | None = None) -> str:
     """Return 未开始 / 进行中 / 已结束 for a published event, else its status label."""
     if event.status != PUBLISHED:
         return event.status_label
@@ -199,10 +201,8 @@ def event_phase(event: Event, now: Optional[datetime] = None) -> str:
     return "进行中" if event.ends_at >= now else "已结束"
 
 
-
-def load_program(user: User, program_id: int) -> Optional[Program]:
-    """Return a program the user may see, with targets, their organizations and leads loaded."""
-    if get_program_for(user, program_id) is None:
-        return None
+def load_program(user: User, program_id: int) -> Program:
+    """Return a program the user may see, with targets, their organizations and leads loaded; else 404."""
+    get_in_scope_or_404(Program, program_id, user, visible=partial(can_see_program, user))
     stmt = with_targets(select(Program).join(Program.organization).where(Program.id == program_id))
-    return db.session.scalar(stmt.execution_options(populate_existing=True))
+    return db.session.scalars(stmt.execution_options(populate_existing=True)).one()

@@ -13,9 +13,10 @@ Every figure comes from a GROUP BY over indexed columns; nothing loops over even
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
@@ -84,11 +85,15 @@ class TargetProgress:
         return self.done >= self.goal
 
 
-def _counted(stmt: Select[Any], now: datetime) -> Select[Any]:
+# Any select, whatever its columns: the helpers below only add WHERE and JOIN clauses.
+_Cols = TypeVarTuple("_Cols")
+
+
+def _counted(stmt: Select[*_Cols], now: datetime) -> Select[*_Cols]:
     return stmt.where(Event.status == PUBLISHED, Event.starts_at <= now)
 
 
-def _scoped(stmt: Select[Any], scope_path: str) -> Select[Any]:
+def _scoped(stmt: Select[*_Cols], scope_path: str) -> Select[*_Cols]:
     if not scope_path:
         return stmt
     org = aliased(Organization)
@@ -96,7 +101,7 @@ def _scoped(stmt: Select[Any], scope_path: str) -> Select[Any]:
 
 
 def totals_by_program(
-    program_ids: Sequence[int], *, now: Optional[datetime] = None, scope_path: str = ""
+    program_ids: Sequence[int], *, now: datetime | None = None, scope_path: str = ""
 ) -> dict[int, Totals]:
     """Return Totals per program, counting only events within `scope_path` (empty: all)."""
     now = now or utcnow()
@@ -130,9 +135,9 @@ def totals_by_program(
 def totals_by_subtree(
     org_ids: Sequence[int],
     *,
-    program_ids: Optional[Sequence[int]] = None,
-    year: Optional[int] = None,
-    now: Optional[datetime] = None,
+    program_ids: Sequence[int] | None = None,
+    year: int | None = None,
+    now: datetime | None = None,
     by_program: bool = False,
 ) -> dict[Any, Totals]:
     """Return Totals for each organization's whole subtree (rolled up), keyed by org id.
@@ -147,7 +152,7 @@ def totals_by_subtree(
     organizer = aliased(Organization)
     ancestor = aliased(Organization)
 
-    def base(*columns: Any) -> Select[Any]:
+    def base(*columns: Any) -> Select[*tuple[Any, ...]]:
         keys = [ancestor.id, Event.program_id] if by_program else [ancestor.id]
         stmt = (
             select(*keys, *columns)
@@ -195,7 +200,7 @@ def target_progress(
     overall: Totals,
     by_org: dict[Any, Totals],
     *,
-    visible: Optional[Iterable[Target]] = None,
+    visible: Iterable[Target] | None = None,
 ) -> list[TargetProgress]:
     """Pair each target with its achieved figure: overall targets with the program's totals,
     organization shares with that organization's subtree totals (`by_org` keyed by org id)."""

@@ -9,7 +9,6 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -80,7 +79,7 @@ def _candidates(configured: str) -> list[tuple[str, int]]:
     return found
 
 
-def _try_register(path: str, index: int) -> Optional[FontInfo]:
+def _try_register(path: str, index: int) -> FontInfo | None:
     if any(marker in path.lower().replace(" ", "") for marker in _REFUSED_MARKERS):
         return None
     if not os.path.isfile(path):
@@ -101,7 +100,7 @@ def _cid_font(note: str) -> FontInfo:
     return FontInfo(name=CID_FONT, path="", embedded=False, note=note)
 
 
-def pdf_font(configured: Optional[str] = None) -> FontInfo:
+def pdf_font(configured: str | None = None) -> FontInfo:
     """Return the registered Chinese font, choosing and registering it on first use."""
     key = configured_font_path() if configured is None else configured
     info = _cache.get(key)

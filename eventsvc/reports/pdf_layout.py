@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -63,6 +64,8 @@ def numbered_canvas(font_name: str, printed_at: datetime, left_note: str = "") -
     """Return a canvas class that writes "第 x 页 / 共 y 页" and the print time once all pages are known."""
 
     class NumberedCanvas(rl_canvas.Canvas):
+        _startPage: Callable[[], None]  # reportlab's own page reset, absent from its stubs
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, Any]] = []
@@ -84,7 +87,7 @@ def numbered_canvas(font_name: str, printed_at: datetime, left_note: str = "") -
             self.setFont(font_name, 8.5)
             self.setFillColor(colors.HexColor("#333333"))
             y = 9 * mm
-            self.drawCentredString(PAGE_W / 2, y, f"第 {self._pageNumber} 页 / 共 {total} 页")
+            self.drawCentredString(PAGE_W / 2, y, f"第 {self.getPageNumber()} 页 / 共 {total} 页")
             self.drawRightString(PAGE_W - MARGIN, y, f"打印时间：{fmt_local(printed_at)}")
             if left_note:
                 self.drawString(MARGIN, y, left_note[:40])
@@ -97,11 +100,11 @@ def build_pdf(
     story: list[Flowable],
     *,
     title: str,
-    font: Optional[FontInfo] = None,
-    printed_at: Optional[datetime] = None,
+    font: FontInfo | None = None,
+    printed_at: datetime | None = None,
     left_note: str = "",
     pagesize: tuple[float, float] = A4,
-    on_page: Optional[Callable[[Any, Any], None]] = None,
+    on_page: Callable[[Any, Any], None] | None = None,
 ) -> bytes:
     """Lay out the story on A4 with margins and the page footer; return the PDF bytes."""
     font = font or pdf_font()

@@ -1,8 +1,9 @@
 """台账: a program's ledger (targets, progress by organization, every event) and the year overview."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Optional, Sequence
+from typing import Any
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -91,7 +92,7 @@ def bar_chart(bars: Sequence[OrgBar], font: str, *, percent: bool, width: float 
     bar_h = 6 * mm
     height = max(30 * mm, len(bars) * bar_h + 18 * mm)
     drawing = Drawing(width, height)
-    chart = HorizontalBarChart()
+    chart: Any = HorizontalBarChart()  # its stubs type positions as int; reportlab takes float points
     chart.x, chart.y = 32 * mm, 10 * mm
     chart.width, chart.height = width - 50 * mm, height - 16 * mm
     values = [max(0.0, float(b.value)) for b in reversed(bars)]  # first bar on top
@@ -150,7 +151,7 @@ def _events_table(events: Sequence[LedgerEvent], styles: Styles, *, cancelled: b
 
 
 def build_ledger_pdf(
-    ledger: LedgerData, *, printed_at: Optional[datetime] = None, font: Optional[FontInfo] = None
+    ledger: LedgerData, *, printed_at: datetime | None = None, font: FontInfo | None = None
 ) -> bytes:
     """Return a program's ledger: targets against actual, progress by organization, its events."""
     font = font or pdf_font()
@@ -202,7 +203,7 @@ def build_ledger_pdf(
 
 
 def build_year_overview_pdf(
-    overview: YearOverview, *, printed_at: Optional[datetime] = None, font: Optional[FontInfo] = None
+    overview: YearOverview, *, printed_at: datetime | None = None, font: FontInfo | None = None
 ) -> bytes:
     """Return every program's progress of a year on one or two pages."""
     font = font or pdf_font()
@@ -215,7 +216,7 @@ def build_year_overview_pdf(
     for n, prog in enumerate(overview.programs, start=1):
         first = len(data)
         label = f"{prog.plan_item}. {prog.name}" if prog.plan_item else prog.name
-        lines = prog.targets or [None]
+        lines: list[TargetLine | None] = [*prog.targets] or [None]
         for t in lines:
             if t is None:
                 row = ["", "", "", "实际", achieved_line(prog.achieved), "", "", ""]
@@ -227,7 +228,9 @@ def build_year_overview_pdf(
                 if t.goal and t.done >= t.goal:
                     met.append(len(data))
             data.append(row)
-        data[first][0:3] = [str(n), fit_cell(label, widths[1], styles.cell), fit_cell(prog.lead, widths[2], styles.cell)]
+        data[first][0:3] = [
+            str(n), fit_cell(label, widths[1], styles.cell), fit_cell(prog.lead, widths[2], styles.cell),
+        ]
         if len(data) - first > 1:
             for col in range(3):
                 spans.append(("SPAN", (col, first), (col, len(data) - 1)))

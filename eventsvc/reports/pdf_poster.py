@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from typing import Optional
+from typing import Any, cast
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -29,7 +29,7 @@ def _qr_drawing(url: str, code_size: float) -> tuple[Drawing, float]:
     """Draw the QR as vector squares (sharp at any printer resolution); return it and its full width."""
     widget = QrCodeWidget(url, barLevel="M", barBorder=QR_BORDER)
     widget.draw()  # computes the module count
-    modules = widget.qr.getModuleCount()
+    modules = cast(Any, widget).qr.getModuleCount()  # set by draw(); not in reportlab's stubs
     total = code_size * (modules + 2 * QR_BORDER) / modules
     x1, y1, x2, y2 = widget.getBounds()
     drawing = Drawing(total, total, transform=[total / (x2 - x1), 0, 0, total / (y2 - y1), 0, 0])
@@ -46,7 +46,7 @@ def _centered(c: rl_canvas.Canvas, markup: str, style: ParagraphStyle, top: floa
     return top - height
 
 
-def build_poster_pdf(event: EventHeader, url: str, *, font: Optional[FontInfo] = None) -> bytes:
+def build_poster_pdf(event: EventHeader, url: str, *, font: FontInfo | None = None) -> bytes:
     """Return a one-page A4 poster whose QR opens `url` (the event's public check-in page)."""
     font = font or pdf_font()
     page_w, page_h = A4

@@ -1,8 +1,9 @@
 """Rows for rosters, ledgers and exports: a few grouped queries per report, never one per event."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -69,15 +70,6 @@ def roster_rows(event_id: int) -> list[RosterRow]:
     ]
 
 
-def checked_in_phones(event_id: int) -> set[str]:
-    """Return the phone numbers already checked in at an event."""
-    stmt = select(Participant.phone).join(CheckIn, CheckIn.participant_id == Participant.id).where(
-        CheckIn.event_id == event_id
-    )
-    return set(db.session.scalars(stmt))
-
-
-
 def _scope_label(user: User) -> str:
     return "全区" if not user.scope_path else user.organization.name
 
@@ -108,14 +100,16 @@ def _bars(program: Program, user: User, shares: Sequence[Target], now: datetime
     if shares:
         metric = next(m for m in _BAR_METRIC_ORDER if any(t.metric == m for t in shares))
         chosen: dict[int, Target] = {}
+        share_org_ids = [t.organization_id for t in shares if t.organization_id is not None]
         for t in shares:
-            if t.metric == metric and t.organization_id not in chosen:
-                chosen[t.organization_id] = t  # type: ignore[index]
-        by_org = totals_by_subtree([t.organization_id for t in shares], program_ids=[program.id], now=now)
+            if t.metric == metric and t.organization_id is not None and t.organization_id not in chosen:
+                chosen[t.organization_id] = t
+        by_org = totals_by_subtree(share_org_ids, program_ids=[program.id], now=now)
         bars = []
         for org_id, t in chosen.items():
             done = by_org.get(org_id, Totals()).value_for(t)
-            bars.append(OrgBar(t.organization.label, 100.0 * done / t.value if t.value else 0.0))  # type: ignore[union-attr]
+            label = t.organization.label if t.organization else ""  # shares always name their organization
+            bars.append(OrgBar(label, 100.0 * done / t.value if t.value else 0.0))
         return bars, f"各单位完成率（{chosen[next(iter(chosen))].metric_label}）", True, by_org
     root = scope_root(user)
     kids = [c for c in children_of(root)]
@@ -138,7 +132,7 @@ def _scoped_events(program_id: int, scope_path: str) -> Any:
     return stmt
 
 
-def ledger_data(program: Program, user: User, *, now: Optional[datetime] = None) -> LedgerData:
+def ledger_data(program: Program, user: User, *, now: datetime | None = None) -> LedgerData:
     """Collect a program's ledger, counting only events within the user's scope."""
     now = now or utcnow()
     scope = user.scope_path
@@ -197,7 +191,7 @@ def program_check_ins(program: Program, user: User) -> list[ProgramCheckIn]:
     ]
 
 
-def year_overview(user: User, year: int, *, now: Optional[datetime] = None) -> YearOverview:
+def year_overview(user: User, year: int, *, now: datetime | None = None) -> YearOverview:
     """Collect every visible program of a year with its progress within the user's scope."""
     now = now or utcnow()
     programs = list(db.session.scalars(

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Optional
 
 from eventsvc.progress.queries import Totals  # plain data: what counted events achieved
 
@@ -33,10 +32,10 @@ class RosterRow:
     group: str
     checked_in_at: datetime
     method_label: str = ""
-    checked_out_at: Optional[datetime] = None
+    checked_out_at: datetime | None = None
 
     @property
-    def duration_minutes(self) -> Optional[int]:
+    def duration_minutes(self) -> int | None:
         """Whole minutes between check-in and check-out, as CheckIn.duration_minutes counts them."""
         if self.checked_out_at is None:
             return None
@@ -104,8 +103,8 @@ class LedgerData:
     plan_item: str = ""
     category: str = ""
     lead_departments: str = ""
-    starts_on: Optional[date] = None
-    ends_on: Optional[date] = None
+    starts_on: date | None = None
+    ends_on: date | None = None
     drafts: int = 0
 
 

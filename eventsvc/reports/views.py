@@ -1,8 +1,9 @@
-"""Report downloads (PDF, xlsx) and the admin settings page; the import pages live in import_views."""
+"""Report downloads (PDF, xlsx) and the admin settings page; importing lives in eventsvc.imports."""
 from __future__ import annotations
 
 import io
 import re
+from functools import partial
 from importlib import metadata
 
 from flask import Blueprint, Response, current_app, render_template, request, send_file
@@ -11,11 +12,11 @@ from flask_login import current_user
 from eventsvc.checkin.links import checkin_url
 from eventsvc.checkin.operations import GROUPS
 from eventsvc.core.permissions import ADMIN, require, roles_required, staff_required
+from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.events.models import Event
-from eventsvc.events.queries import get_event_for
 from eventsvc.extensions import db
 from eventsvc.programs.models import Program
-from eventsvc.programs.queries import get_program_for
+from eventsvc.programs.queries import can_see_program
 from eventsvc.reports import queries
 from eventsvc.reports.fonts import pdf_font_info
 from eventsvc.reports.pdf_ledger import build_ledger_pdf, build_year_overview_pdf
@@ -49,17 +50,9 @@ def send_bytes(data: bytes, mimetype: str, filename: str, *, attachment: bool) -
     return response
 
 
-def load_event(event_id: int) -> Event:
-    """Return the event if the current user reaches it, else answer 404."""
-    event = get_event_for(current_user, event_id)
-    require(event is not None)
-    return event  # type: ignore[return-value]
-
-
 def _load_program(program_id: int) -> Program:
-    program = get_program_for(current_user, program_id)
-    require(program is not None)
-    return program  # type: ignore[return-value]
+    """Return a program the user may see (district programs are everyone's), else answer 404."""
+    return get_in_scope_or_404(Program, program_id, current_user, visible=partial(can_see_program, current_user))
 
 
 def _mask_phones() -> bool:
@@ -74,7 +67,7 @@ def _mask_phones() -> bool:
 @staff_required
 def event_roster_pdf(event_id: int) -> Response:
     """Send the event's roster (签到表) sorted by check-in time."""
-    event = load_event(event_id)
+    event = get_in_scope_or_404(Event, event_id, current_user)
     pdf = build_roster_pdf(queries.event_header(event), queries.roster_rows(event.id), mask=_mask_phones())
     return send_bytes(pdf, PDF, _filename(event.title, "签到表") + ".pdf", attachment=False)
 
@@ -83,7 +76,7 @@ def event_roster_pdf(event_id: int) -> Response:
 @staff_required
 def blank_roster_pdf(event_id: int) -> Response:
     """Send a paper sign-in sheet with N empty numbered rows (1..500)."""
-    event = load_event(event_id)
+    event = get_in_scope_or_404(Event, event_id, current_user)
     raw = request.args.get("rows", "30").strip()
     require(raw.isdigit() and 1 <= int(raw) <= MAX_BLANK_ROWS, 400)
     pdf = build_blank_roster_pdf(queries.event_header(event), int(raw))
@@ -94,7 +87,7 @@ def blank_roster_pdf(event_id: int) -> Response:
 @staff_required
 def event_poster_pdf(event_id: int) -> Response:
     """Send the A4 poster with the event's static check-in QR."""
-    event = load_event(event_id)
+    event = get_in_scope_or_404(Event, event_id, current_user)
     pdf = build_poster_pdf(queries.event_header(event), checkin_url(event))
     return send_bytes(pdf, PDF, _filename(event.title, "签到二维码") + ".pdf", attachment=False)
 
@@ -103,7 +96,7 @@ def event_poster_pdf(event_id: int) -> Response:
 @staff_required
 def event_checkins_xlsx(event_id: int) -> Response:
     """Send the event's check-ins as a spreadsheet."""
-    event = load_event(event_id)
+    event = get_in_scope_or_404(Event, event_id, current_user)
     data = build_event_checkins_xlsx(queries.event_header(event), queries.roster_rows(event.id),
                                      mask=_mask_phones())
     return send_bytes(data, XLSX, _filename(event.title, "签到明细") + ".xlsx", attachment=True)
@@ -113,7 +106,7 @@ def event_checkins_xlsx(event_id: int) -> Response:
 @staff_required
 def import_template_xlsx(event_id: int) -> Response:
     """Send the sheet to type a paper sign-in sheet into."""
-    event = load_event(event_id)
+    event = get_in_scope_or_404(Event, event_id, current_user)
     data = build_import_template_xlsx(queries.event_header(event), GROUPS)
     return send_bytes(data, XLSX, _filename(event.title, "签到导入模板") + ".xlsx", attachment=True)
 
@@ -164,7 +157,3 @@ def admin_settings() -> str:
         database_url=url.render_as_string(hide_password=True),
         public_base_url=current_app.config.get("PUBLIC_BASE_URL") or "（未设置，使用访问地址）",
     )
-
-
-# The import pages register on `bp` when imported (after bp exists).
-from eventsvc.reports import import_views  # noqa: E402,F401

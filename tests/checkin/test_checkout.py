@@ -1,7 +1,6 @@
 """Check-out (签退): by the worker from the phone, by staff in the scanner; duration is kept."""
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from eventsvc.checkin.operations import check_in, register, upsert_participant
 from eventsvc.checkin.tokens import dump_person
 from eventsvc.core.timeutil import utcnow
 from eventsvc.extensions import db
+from tests.checkin.scanning import scan_once
 
 DETAILS = {"name": "培训学员", "phone": "13566667777", "workplace": "龙岗环卫", "group": "环卫工人"}
 
@@ -85,10 +85,9 @@ def test_staff_check_out_in_the_scanner(login, client, training, tree):
     other = register(training, {"name": "未到", "phone": "13500001111"}, by=tree["org_a"])
     db.session.commit()
     login(tree["checker_a"])
-    url = f"/api/events/{training.id}/scan"
 
     def scan(token: str, mode: str) -> dict:
-        return client.post(url, json={"client_scan_id": str(uuid.uuid4()), "code": token, "mode": mode}).get_json()
+        return scan_once(client, training, code=token, mode=mode)
 
     assert scan(reg.token, "in")["result"]["outcome"] == "success"
     out = scan(reg.token, "out")

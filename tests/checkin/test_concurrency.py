@@ -55,7 +55,8 @@ def test_parallel_submits_through_public_page(app, create_event):
     def post() -> None:
         client = app.test_client()
         barrier.wait()
-        resp = client.post(f"/c/{code}", data={"name": "李四", "phone": "13900139000", "workplace": "", "group": "快递员",
+        resp = client.post(f"/c/{code}", data={"name": "李四", "phone": "13900139000", "workplace": "",
+                                                "group": "快递员",
                                                 "consent": "y"})
         statuses.append(resp.status_code)
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from eventsvc.checkin.models import CheckIn, ScanRecord
-from eventsvc.checkin.operations import process_scan, register, sync_scans
+from eventsvc.checkin.operations import Scan, process_scan, register, sync_scans
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
@@ -53,27 +53,29 @@ def test_same_batch_sent_twice_adds_nothing_the_second_time(login, client, setup
 
 def test_a_lost_response_then_a_partial_resend_loses_nothing(setup):
     event, regs, checker = setup["event"], setup["regs"], setup["tree"]["checker_a"]
-    scans = [{"client_scan_id": f"dev1-{i:04d}", "code": r.token} for i, r in enumerate(regs)]
+    scans = [Scan(f"dev1-{i:04d}", code=r.token) for i, r in enumerate(regs)]
     sync_scans(event, scans[:2], by=checker)
     db.session.commit()
     # The device never heard back, so it resends everything it still holds.
     results = sync_scans(event, scans, by=checker)
     db.session.commit()
-    assert [r["replayed"] for r in results] == [True, True, False, False, False]
+    assert [r.replayed for r in results] == [True, True, False, False, False]
     assert count(CheckIn) == 5
 
 
 def test_scan_id_from_another_event_is_not_replayed_into_this_one(setup, create_event):
     event, regs, tree = setup["event"], setup["regs"], setup["tree"]
     other = create_event(org=tree["a"], registration_mode="on", starts_in=timedelta(minutes=30))
-    process_scan(event, {"client_scan_id": "shared-id-0001", "code": regs[0].token}, by=tree["checker_a"])
-    answer = process_scan(other, {"client_scan_id": "shared-id-0001", "code": regs[0].token}, by=tree["checker_a"])
-    assert answer["code"] == "scan_id_conflict" and count(CheckIn) == 1
+    process_scan(event, Scan("shared-id-0001", code=regs[0].token), by=tree["checker_a"])
+    answer = process_scan(other, Scan("shared-id-0001", code=regs[0].token), by=tree["checker_a"])
+    assert answer.code == "scan_id_conflict" and answer.participant_id is None and count(CheckIn) == 1
 
 
-def test_bad_scan_ids_are_refused_not_stored(setup):
-    event, reg, checker = setup["event"], setup["regs"][0], setup["tree"]["checker_a"]
-    results = sync_scans(event, [{"client_scan_id": "", "code": reg.token}, "junk"], by=checker)
+def test_bad_scan_ids_are_refused_not_stored(login, client, setup):
+    event, reg = setup["event"], setup["regs"][0]
+    login(setup["tree"]["checker_a"])
+    scans = [{"client_scan_id": "", "code": reg.token}, "junk"]
+    results = client.post(f"/api/events/{event.id}/sync", json={"scans": scans}).get_json()["results"]
     assert [r["code"] for r in results] == ["bad_scan", "bad_scan"]
     assert count(CheckIn) == 0 and count(ScanRecord) == 0
 
@@ -109,7 +111,7 @@ def test_two_devices_scanning_one_ticket_count_once(app, setup):
     def work(i: int) -> None:
         event = db.session.get(Event, event_id)
         by = db.session.get(User, checker_ids[i % 2])
-        outcomes.append(process_scan(event, {"client_scan_id": f"device{i}-{uuid.uuid4()}", "code": token}, by=by)["outcome"])
+        outcomes.append(process_scan(event, Scan(f"device{i}-{uuid.uuid4()}", code=token), by=by).outcome.value)
 
     assert _parallel(app, 6, work) == []
     assert sorted(outcomes) == ["already"] * 5 + ["success"]
@@ -123,7 +125,7 @@ def test_the_same_scan_id_arriving_twice_at_once_is_stored_once(app, setup):
     def work(i: int) -> None:
         event = db.session.get(Event, event_id)
         by = db.session.get(User, checker_id)
-        outcomes.append(process_scan(event, {"client_scan_id": "retry-race-0001", "code": token}, by=by)["outcome"])
+        outcomes.append(process_scan(event, Scan("retry-race-0001", code=token), by=by).outcome.value)
 
     assert _parallel(app, 4, work) == []
     assert set(outcomes) == {"success"}  # every caller gets the one stored answer

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from eventsvc.checkin import public_views
 from eventsvc.checkin.models import SELF_SCAN, CheckIn, Participant
 from eventsvc.checkin.operations import CheckInRefused
+from eventsvc.checkin.public import views as public_views
 from eventsvc.checkin.tokens import dump_person
 from eventsvc.core.timeutil import fmt_local
 from eventsvc.events.operations import cancel_event
@@ -39,8 +39,10 @@ def test_form_shows_event_and_fields(client, create_event):
     text = page_text(resp)
     for expected in ("新就业形态劳动者法律宣讲", "平湖暖蜂驿站", "平湖街道守珍街1号", event.organization.name,
                      fmt_local(event.starts_at, "%Y年%m月%d日 %H:%M"), "姓名", "手机号", "单位", "人群类别",
-                     "外卖员", "家政服务员", "仅用于本次活动签到统计和工会服务", "签到"):
+                     "外卖员", "家政服务员", "仅用于本次活动签到统计和工会服务"):
         assert expected in text
+    assert re.search(r'<button type="submit"[^>]*>签到</button>', html)  # the one button posts the check-in
+    assert f'action="/c/{event.code}"' in html
     assert 'type="tel"' in html and 'inputmode="numeric"' in html
     assert 'class="public"' in html
     assert "进度总览" not in html  # staff nav hidden
@@ -63,7 +65,8 @@ def test_first_check_in_stores_participant_and_self_check_in(client, db, create_
     assert record.method == SELF_SCAN and record.by_user_id is None and record.event_id == event.id
     assert fmt_local(record.checked_in_at) in text
     person = db.session.scalar(select(Participant))
-    assert (person.name, person.phone, person.workplace, person.group) == ("张三", "13812345678", "美团配送龙岗站", "外卖员")
+    assert (person.name, person.phone, person.workplace, person.group) == (
+        "张三", "13812345678", "美团配送龙岗站", "外卖员")
     assert "138****5678" in text and "13812345678" not in text
 
 
@@ -123,15 +126,18 @@ def test_remembered_worker_checks_in_with_one_tap(client, db, create_event):
     text = page_text(client.post(f"/c/{second.code}", data={"quick": "1", "phone": "13900139000", "name": "王五"},
                                  follow_redirects=True))
     assert "签到成功" in text
-    assert db.session.scalar(select(Participant.phone).join(CheckIn).where(CheckIn.event_id == second.id)) == "13812345678"
+    phone = db.session.scalar(select(Participant.phone).join(CheckIn).where(CheckIn.event_id == second.id))
+    assert phone == "13812345678"
     assert count(db, Participant) == 1
 
 
-def test_remembered_worker_sees_already_on_opening_the_page(client, create_event):
+def test_remembered_worker_sees_already_on_opening_the_page(client, db, create_event):
     event = create_event()
     submit(client, event)
+    record = db.session.scalar(select(CheckIn))
     text = page_text(client.get(f"/c/{event.code}"))
-    assert "您已于" in text and "签到" in text
+    assert f"您已于 {fmt_local(record.checked_in_at, '%H:%M')} 签到" in text
+    assert "张三 · 138****5678" in text and "签到成功" not in text
 
 
 def test_edit_link_shows_full_form_prefilled(client, create_event):

@@ -21,6 +21,7 @@ from eventsvc.checkin.operations import (
     cancel_registration,
     check_in,
     check_in_by_ticket,
+    promote_waitlisted,
     register,
     upsert_participant,
 )
@@ -59,6 +60,18 @@ def test_capacity_then_waitlist_then_promotion_on_cancel(reg_event):
     seats = db.session.scalar(select(func.count()).where(Registration.event_id == event.id,
                                                          Registration.status == REGISTERED))
     assert seats == 2
+
+
+def test_promotion_takes_the_actor_and_refuses_one_out_of_scope(reg_event, tree):
+    event = reg_event(registration_capacity=1, waitlist_enabled=True)
+    seated, waiting = register(event, person(1), by=None), register(event, person(2), by=None)
+    seated.status = CANCELLED  # a seat freed without the operation (e.g. fixed by hand in the database)
+    db.session.flush()
+    with pytest.raises(OperationError) as refused:
+        promote_waitlisted(event, by=tree["org_b"])
+    assert refused.value.code == "forbidden" and waiting.status == WAITLISTED
+    assert promote_waitlisted(event, by=tree["org_a"]) is waiting and waiting.status == REGISTERED
+    assert promote_waitlisted(event, by=None) is None  # the seat is taken again: nobody else moves up
 
 
 def test_cancelling_a_waitlisted_one_promotes_nobody(reg_event):

@@ -1,4 +1,4 @@
-"""The staff scanner page and its JSON API: answers, search, walk-ins, permissions, CSRF."""
+"""The staff scanner page and its JSON API: answers, search, walk-ins, permissions, CSRF, stored scans."""
 from __future__ import annotations
 
 import re
@@ -13,6 +13,7 @@ from eventsvc.checkin.models import CheckIn, Participant, ScanRecord
 from eventsvc.checkin.operations import cancel_registration, register
 from eventsvc.core.timeutil import utcnow
 from eventsvc.extensions import db
+from tests.checkin.scanning import scan_once
 
 
 def person(n: int) -> dict[str, str]:
@@ -30,10 +31,7 @@ def setup(create_event, create_program, tree):  # type: ignore[no-untyped-def]
 
 
 def scan(client, event, code, mode="in", **extra):  # type: ignore[no-untyped-def]
-    body = {"client_scan_id": str(uuid.uuid4()), "code": code, "mode": mode, **extra}
-    resp = client.post(f"/api/events/{event.id}/scan", json=body)
-    assert resp.status_code == 200, resp.get_data(as_text=True)
-    return resp.get_json()
+    return scan_once(client, event, code=code, mode=mode, **extra)
 
 
 def test_scan_ticket_success_then_already_with_first_time(login, client, setup):
@@ -49,7 +47,8 @@ def test_scan_ticket_success_then_already_with_first_time(login, client, setup):
     assert second["result"]["first_time"] in second["result"]["message"]
     assert second["stats"]["checked_in"] == 1
     stored = db.session.scalar(select(CheckIn))
-    assert stored.method == "staff" and stored.registration_id == reg.id and stored.by_user_id == setup["tree"]["checker_a"].id
+    assert stored.method == "staff" and stored.registration_id == reg.id
+    assert stored.by_user_id == setup["tree"]["checker_a"].id
 
 
 def test_refusals_name_the_reason(login, client, setup, create_event):
@@ -97,40 +96,87 @@ def test_manual_pick_and_walk_in(login, client, setup, create_participant):
     stranger = create_participant("别处的人", "13122223333")
     login(tree["checker_a"])
     pid = setup["regs"][2].participant_id
-    picked = client.post(f"/api/events/{event.id}/scan",
-                         json={"client_scan_id": str(uuid.uuid4()), "participant_id": pid}).get_json()
-    assert picked["result"]["outcome"] == "success"
+    picked = scan_once(client, event, participant_id=pid)
+    assert picked["result"]["outcome"] == "success" and picked["result"]["name"] == "扫码职工2"
     # Only people this event knows can be picked (no probing others); a walk-in is added with details.
-    probe = client.post(f"/api/events/{event.id}/scan",
-                        json={"client_scan_id": str(uuid.uuid4()), "participant_id": stranger.id}).get_json()
+    probe = scan_once(client, event, participant_id=stranger.id)
     assert probe["result"]["code"] == "not_registered" and "别处的人" not in str(probe)
-    resp = client.post(f"/api/events/{event.id}/walk-in",
-                       json={"client_scan_id": str(uuid.uuid4()), "name": "现场职工", "phone": "13688889999"})
-    assert resp.get_json()["result"]["outcome"] == "success"
-    assert resp.get_json()["stats"]["checked_in"] == 2
+    walk_in = scan_once(client, event, person={"name": "现场职工", "phone": "136 8888 9999", "group": "快递员"})
+    assert walk_in["result"]["outcome"] == "success" and walk_in["result"]["message"] == "现场职工，签到成功"
+    assert walk_in["stats"]["checked_in"] == 2
     walk = db.session.scalar(select(CheckIn).join(Participant).where(Participant.phone == "13688889999"))
-    assert walk.method == "manual" and walk.registration_id is None
-    bad = client.post(f"/api/events/{event.id}/walk-in", json={"client_scan_id": str(uuid.uuid4()), "name": "x",
-                                                                "phone": "12"}).get_json()
-    assert bad["result"]["outcome"] == "refused" and "手机号" in bad["result"]["message"]
+    assert walk.method == "manual" and walk.registration_id is None and walk.participant.group == "快递员"
+
+
+@pytest.mark.parametrize("person, field_message", [
+    ({"name": "x", "phone": "12"}, "请输入正确的 11 位手机号码"),
+    ({"name": " ", "phone": "13688889999"}, "请填写姓名"),
+    ({"name": "x", "phone": "13688889999", "group": "宇航员"}, "请选择人群类别"),
+    ("not an object", "请填写姓名"),
+])
+def test_walk_in_with_bad_details_is_refused_with_the_form_message(login, client, setup, person, field_message):
+    login(setup["tree"]["checker_a"])
+    result = scan_once(client, setup["event"], person=person)["result"]
+    assert (result["outcome"], result["code"], result["message"]) == ("refused", "bad_scan", field_message)
+    assert db.session.scalar(select(func.count(ScanRecord.id))) == 0
+    assert db.session.scalar(select(func.count(Participant.id))) == 3
+
+
+@pytest.mark.parametrize("body", [None, {}, {"scans": "x"}, {"scans": {"a": 1}}])
+def test_a_malformed_body_is_a_400_bad_scan(login, client, setup, body):
+    login(setup["tree"]["checker_a"])
+    resp = client.post(f"/api/events/{setup['event'].id}/sync", json=body)
+    assert resp.status_code == 400 and resp.get_json()["code"] == "bad_scan"
+    assert resp.get_json()["error"] == "缺少扫码记录（scans 列表）。"
+
+
+def test_malformed_scans_in_a_batch_are_refused_one_by_one(login, client, setup):
+    event, reg = setup["event"], setup["regs"][0]
+    login(setup["tree"]["checker_a"])
+    good = {"client_scan_id": str(uuid.uuid4()), "code": reg.token}
+    scans = [{"client_scan_id": "short", "code": reg.token}, {**good, "client_scan_id": str(uuid.uuid4()), "mode": "x"},
+             {"client_scan_id": str(uuid.uuid4())}, 42, good]
+    data = client.post(f"/api/events/{event.id}/sync", json={"scans": scans}).get_json()
+    assert [r["message"] for r in data["results"][:4]] == [
+        "扫码编号无效，请刷新扫码页面。", "扫码模式无效。", "扫码内容为空。", "扫码记录格式无效。"]
+    assert {r["code"] for r in data["results"][:4]} == {"bad_scan"}
+    assert data["results"][4]["outcome"] == "success" and data["stats"]["checked_in"] == 1
+    assert db.session.scalar(select(func.count(ScanRecord.id))) == 1
+
+
+def test_stored_scans_keep_ids_not_personal_details_and_replay_the_current_name(login, client, setup):
+    event = setup["event"]
+    login(setup["tree"]["checker_a"])
+    body = {"client_scan_id": str(uuid.uuid4()), "person": {"name": "现场职工", "phone": "13688889999"}}
+    first = client.post(f"/api/events/{event.id}/sync", json={"scans": [body]}).get_json()["results"][0]
+    record = db.session.scalar(select(ScanRecord))
+    stored = " ".join(str(getattr(record, c.key)) for c in ScanRecord.__table__.columns)
+    assert "现场职工" not in stored and "13688889999" not in stored and "9999" not in stored
+    assert (record.outcome, record.code, record.check_in_id) == ("success", "success", first["check_in_id"])
+    record_person = db.session.get(Participant, record.participant_id)
+    record_person.name = "现场职工（已更正）"
+    db.session.commit()
+    again = client.post(f"/api/events/{event.id}/sync", json={"scans": [body]}).get_json()["results"][0]
+    assert again["replayed"] is True and again["outcome"] == "success"
+    assert again["message"] == "现场职工（已更正），签到成功" and again["phone"] == "136****9999"
+    assert again["checked_in_at"] == first["checked_in_at"]
 
 
 def test_api_answers_json_for_anonymous_viewer_and_other_street(client, login, setup):
     event, tree = setup["event"], setup["tree"]
-    body = {"client_scan_id": str(uuid.uuid4()), "code": setup["regs"][0].token}
-    urls = [("post", f"/api/events/{event.id}/scan"), ("post", f"/api/events/{event.id}/sync"),
-            ("get", f"/api/events/{event.id}/search?q=1234"), ("post", f"/api/events/{event.id}/walk-in"),
+    body = {"scans": [{"client_scan_id": str(uuid.uuid4()), "code": setup["regs"][0].token}]}
+    urls = [("post", f"/api/events/{event.id}/sync"), ("get", f"/api/events/{event.id}/search?q=1234"),
             ("get", f"/api/events/{event.id}/scanner-stats"), ("post", "/api/check-ins/1/undo")]
     for method, url in urls:
         resp = getattr(client, method)(url, json=body)
         assert resp.status_code == 401 and resp.is_json and resp.get_json()["ok"] is False, url
     login(tree["viewer_a"])
-    for method, url in urls[:4]:
+    for method, url in urls[:2]:
         resp = getattr(client, method)(url, json=body)
         assert resp.status_code == 403 and resp.is_json, url
-    assert client.get(urls[4][1]).status_code == 200  # viewers may watch the figures
+    assert client.get(urls[2][1]).status_code == 200  # viewers may watch the figures
     login(tree["org_b"])
-    for method, url in urls[:5]:
+    for method, url in urls[:3]:
         resp = getattr(client, method)(url, json=body)
         assert resp.status_code == 404 and resp.is_json, url
     assert db.session.scalar(select(func.count(CheckIn.id))) == 0
@@ -162,12 +208,12 @@ def test_csrf_is_enforced_on_the_api(setup, database_url):
         c.post("/login", data={"username": "checker_a", "password": "password123", "csrf_token": token})
         scanner = c.get(f"/events/{event.id}/scanner").get_data(as_text=True)
         meta = re.search(r'name="csrf-token" content="([^"]+)"', scanner).group(1)
-        body = {"client_scan_id": str(uuid.uuid4()), "code": reg.token}
-        refused = c.post(f"/api/events/{event.id}/scan", json=body)
+        body = {"scans": [{"client_scan_id": str(uuid.uuid4()), "code": reg.token}]}
+        refused = c.post(f"/api/events/{event.id}/sync", json=body)
         assert refused.status_code == 400 and refused.is_json and refused.get_json()["ok"] is False
         assert db.session.scalar(select(func.count(ScanRecord.id))) == 0
-        ok = c.post(f"/api/events/{event.id}/scan", json=body, headers={"X-CSRFToken": meta})
-        assert ok.status_code == 200 and ok.get_json()["result"]["outcome"] == "success"
+        ok = c.post(f"/api/events/{event.id}/sync", json=body, headers={"X-CSRFToken": meta})
+        assert ok.status_code == 200 and ok.get_json()["results"][0]["outcome"] == "success"
 
 
 def test_offline_scan_time_is_kept_but_never_in_the_future(login, client, setup):

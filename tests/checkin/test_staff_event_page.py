@@ -86,7 +86,6 @@ def test_walk_in_twice_says_already_checked_in(db, client, login, tree, create_e
     _walk_in(client, event)
     first = db.session.scalars(select(CheckIn)).one()
     html = _walk_in(client, event, phone="13800138000").get_data(as_text=True)
-    assert "该职工已于" in html and "签到" in html
     from eventsvc.core.timeutil import fmt_local
 
     assert f"该职工已于 {fmt_local(first.checked_in_at, '%H:%M')} 签到" in html
@@ -132,7 +131,7 @@ def test_page_forms_carry_csrf_tokens_and_posts_without_one_are_refused(app, db,
         html = client.get(f"/events/{event.id}").get_data(as_text=True)
         token = html.split('name="csrf_token" value="')[1].split('"')[0]
         assert client.post(f"/events/{event.id}/publish", data={"csrf_token": token}).status_code == 302
-        walk_in_token = html.split('id="walk-in"')[1].split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        walk_in_token = html.split('id="walk-in"')[1].split('name="csrf_token" value="')[1].split('"')[0]
         resp = client.post(f"/events/{event.id}/walk-in", follow_redirects=True,
                            data={"csrf_token": walk_in_token, "name": "张伟", "phone": "13800138000"})
         assert "已为 张伟 签到" in resp.get_data(as_text=True)

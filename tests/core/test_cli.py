@@ -28,7 +28,8 @@ def test_seed_demo_twice_does_not_duplicate(runner, db) -> None:
 def test_seed_demo_has_the_plan_programs_and_targets(runner, db) -> None:
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     streets = db.session.scalars(select(Organization.short_name).where(Organization.kind == STREET)).all()
-    assert sorted(streets) == sorted(["平湖", "坂田", "布吉", "南湾", "横岗", "园山", "龙城", "龙岗", "宝龙", "坪地", "吉华"])
+    expected = ["平湖", "坂田", "布吉", "南湾", "横岗", "园山", "龙城", "龙岗", "宝龙", "坪地", "吉华"]
+    assert sorted(streets) == sorted(expected)
     programs = {p.name: p for p in db.session.scalars(select(Program).where(Program.year == 2026))}
     assert len(programs) >= 5
     month = programs["新就业形态劳动者服务月"]

@@ -14,8 +14,9 @@ from eventsvc.extensions import db
 
 PUBLIC_ENDPOINTS = {
     "static", "orgs.login",
-    "checkin.self_check_in", "checkin.show_check_in_result", "checkin.self_check_out",
-    "checkin.register", "checkin.view_ticket", "checkin.ticket_png", "checkin.cancel_registration_public",
+    "checkin_public.self_check_in", "checkin_public.show_check_in_result", "checkin_public.self_check_out",
+    "checkin_public.register", "checkin_public.view_ticket", "checkin_public.ticket_png",
+    "checkin_public.cancel_registration_public",
 }
 # Endpoints about the user's own account, which every role may use.
 OWN_ACCOUNT = {"orgs.logout", "orgs.edit_password"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 
 from eventsvc import create_app
 from eventsvc.core.phones import InvalidPhone, mask_phone, normalize_phone
@@ -30,7 +31,7 @@ def test_neutralize_formulas(value: str) -> None:
     assert neutralize_cell("张三") == "张三" and neutralize_cell(3) == 3
 
 
-def test_production_requires_secret_key(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_production_requires_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVENTSVC_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
@@ -41,11 +42,12 @@ def test_production_requires_secret_key(monkeypatch) -> None:  # type: ignore[no
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["PAGE_SIZE"] == 50
 
 
-def test_errors_are_chinese_pages_without_traces(app, client) -> None:  # type: ignore[no-untyped-def]
-    @app.route("/boom-test")
-    def boom():  # type: ignore[no-untyped-def]
+def test_errors_are_chinese_pages_without_traces(fresh_app: Flask) -> None:
+    @fresh_app.route("/boom-test")
+    def boom() -> str:
         raise ValueError("secret internals")
 
+    client = fresh_app.test_client()
     resp = client.get("/boom-test")
     body = resp.get_data(as_text=True)
     assert resp.status_code == 500 and "系统出现错误" in body and "secret internals" not in body

@@ -80,9 +80,10 @@ def test_bad_capacity_and_bad_time_show_messages_beside_fields(db, client, login
     html = client.post(f"/programs/{program.id}/events/new",
                        data=_form(program, tree["a"], capacity="很多", starts_at="明天")).get_data(as_text=True)
     assert "请填写整数" in html and "请按“年-月-日 时:分”填写时间" in html
-    html = client.post(f"/programs/{program.id}/events/new", data=_form(program, tree["a"], capacity="0")).get_data(as_text=True)
+    url = f"/programs/{program.id}/events/new"
+    html = client.post(url, data=_form(program, tree["a"], capacity="0")).get_data(as_text=True)
     assert "人数必须是正整数" in html
-    html = client.post(f"/programs/{program.id}/events/new", data=_form(program, tree["a"], title="")).get_data(as_text=True)
+    html = client.post(url, data=_form(program, tree["a"], title="")).get_data(as_text=True)
     assert "请填写活动名称" in html
     html = client.post(f"/programs/{program.id}/events/new",
                        data=_form(program, tree["a"], requires_registration="y")).get_data(as_text=True)

@@ -46,7 +46,11 @@ def test_district_dashboard_shows_year_figures(tree, login, year_of_work):
     assert "2026 年工作进度" in html
     # 4 held events; 3+2+4+2 = 11 check-ins; 7 extra people + 老王 = 8 people.
     assert (_stat(html, "sessions"), _stat(html, "attendances"), _stat(html, "participants")) == (4, 11, 8)
-    assert _stat(html, "ongoing") >= 1 and "平湖骑手座谈" in html
+    # Every held event is under way (each began minutes ago); the draft and next week's event are not.
+    assert _stat(html, "ongoing") == 4
+    ongoing = html.split("<h2>正在进行</h2>", 1)[1].split("</section>", 1)[0]
+    assert all(title in ongoing for title in ("平湖骑手座谈", "白坭坑骑手体检", "坂田骑手法律讲座", "坂田读书会"))
+    assert "平湖草稿活动" not in html and "平湖下周活动" not in html
     assert "新就业形态劳动者服务月" in html and "坂田职工书屋" in html and "上一年度项目" not in html
     assert '<span class="done">3</span> / 20 场' in html and "还差 17 场" in html
     assert '<span class="done">9</span> / 200 人次' in html
@@ -58,13 +62,13 @@ def test_district_dashboard_shows_year_figures(tree, login, year_of_work):
     rows = {name: figures for name, *figures in [tuple(c) for c in cells]}
     assert rows[tree["a"].label] == ["2", "5", "4"]
     assert rows[tree["b"].label] == ["2", "6", "5"]
-    assert "reports/_year_links" not in html  # the include is silent when missing
+    assert "2026 年度进度一览 PDF" in html
 
 
 def test_year_selector_switches_year(tree, login, year_of_work):
     html = login(tree["admin"]).get("/?year=2025").get_data(as_text=True)
     assert "2025 年工作进度" in html and "上一年度项目" in html and "新就业形态劳动者服务月" not in html
-    assert _stat(html, "sessions") == 0
+    assert (_stat(html, "sessions"), _stat(html, "attendances"), _stat(html, "ongoing")) == (0, 0, 0)
     assert '<option value="2026"' in html and "正在进行" not in html  # "now" belongs to this year only
 
 
@@ -81,7 +85,8 @@ def test_street_dashboard_shows_only_its_subtree_and_share(tree, login, year_of_
 
 def test_dashboard_links_org_rows_to_event_list(tree, login, year_of_work):
     html = login(tree["admin"]).get("/?year=2026").get_data(as_text=True)
-    assert f"org_id={tree['a'].id}" in html and "year=2026" in html
+    assert f'href="/events?org_id={tree["a"].id}&amp;year=2026">{tree["a"].label}</a>' in html
+    assert f'href="/events?org_id={tree["b"].id}&amp;year=2026">{tree["b"].label}</a>' in html
 
 
 def test_partial_refresh_returns_figures_only(tree, login, year_of_work):

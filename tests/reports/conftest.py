@@ -1,22 +1,15 @@
-"""Helpers for report tests: PDF text, an event with check-ins, a private folder for import previews."""
+"""Helpers for report tests: PDF text, an event with check-ins."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
 from eventsvc.extensions import db
 from eventsvc.reports.fonts import reset_font_cache
-
-
-@pytest.fixture(autouse=True)
-def _private_import_dir(app, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Keep import previews of each test in its own folder."""
-    app.config["IMPORT_DIR"] = str(tmp_path / "imports")
-    yield
 
 
 @pytest.fixture

@@ -28,8 +28,9 @@ def test_event_checkins_export(client, login, tree, street_event, create_check_i
     assert resp.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in resp.headers["Content-Disposition"]
     ws = _book(resp.data)["签到明细"]
-    assert [c.value for c in ws[1]] == ["序号", "姓名", "手机号", "单位", "人群类别", "签到时间", "签到方式", "签退时间",
-                                        "时长（分钟）"]
+    assert [c.value for c in ws[1]] == [
+        "序号", "姓名", "手机号", "单位", "人群类别", "签到时间", "签到方式", "签退时间", "时长（分钟）",
+    ]
     assert ws.freeze_panes == "A2"
     assert ws.column_dimensions["D"].width >= 20
     rows = list(ws.iter_rows(min_row=2, values_only=True))

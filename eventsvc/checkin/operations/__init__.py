@@ -25,16 +25,22 @@ from eventsvc.checkin.operations.registrations import (
     ticket_token_from,
 )
 from eventsvc.checkin.operations.scans import (
+    MAX_BATCH,
     MODE_IN,
     MODE_OUT,
-    parse_scanned_at,
+    Mode,
+    Outcome,
+    Scan,
+    ScanResult,
+    clamp_scanned_at,
     process_scan,
     sync_scans,
 )
 
 __all__ = [
-    "GROUPS", "METHODS", "MODE_IN", "MODE_OUT", "CheckInRefused", "CheckInResult", "cancel_registration",
-    "check_in", "check_in_by_ticket", "check_out", "checkin_window", "ensure_open", "parse_scanned_at",
+    "GROUPS", "MAX_BATCH", "METHODS", "MODE_IN", "MODE_OUT", "CheckInRefused", "CheckInResult", "Mode", "Outcome",
+    "Scan", "ScanResult", "cancel_registration", "check_in", "check_in_by_ticket", "check_out", "checkin_window",
+    "clamp_scanned_at", "ensure_open",
     "process_scan", "promote_waitlisted", "register", "sync_scans", "ticket_token_from", "undo_check_in",
     "upsert_participant", "validate_person",
 ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -77,7 +76,7 @@ def validate_person(name: str, phone: str, workplace: str = "", group: str = "")
 
 
 def upsert_participant(
-    name: str, phone: str, workplace: str = "", group: str = "", *, by: Optional[User]
+    name: str, phone: str, workplace: str = "", group: str = "", *, by: User | None
 ) -> Participant:
     """Return the participant with this phone, creating it or refreshing changed details."""
     details = validate_person(name, phone, workplace, group)
@@ -85,7 +84,7 @@ def upsert_participant(
     if participant is None:
         participant = Participant(**details)
         try:
-            with savepoint(db.session):
+            with savepoint(db.session()):
                 db.session.add(participant)
         except IntegrityError:
             # Another request created the same phone a moment ago: use theirs.
@@ -106,7 +105,7 @@ def checkin_window(event: Event) -> tuple[datetime, datetime]:
     return event.window(current_app.config.get("CHECKIN_OPENS_MINUTES_BEFORE", 60))
 
 
-def ensure_open(event: Event, now: Optional[datetime] = None) -> None:
+def ensure_open(event: Event, now: datetime | None = None) -> None:
     """Raise CheckInRefused unless the event accepts check-ins at `now`."""
     now = now or utcnow()
     when = f"活动时间：{fmt_local(event.starts_at, '%m月%d日 %H:%M')} — {fmt_local(event.ends_at, '%H:%M')}"
@@ -127,12 +126,11 @@ def check_in(
     event: Event,
     participant: Participant,
     *,
-    by: Optional[User],
+    by: User | None,
     method: str,
-    at: Optional[datetime] = None,
-    registration: Optional[Registration] = None,
+    at: datetime | None = None,
+    registration: Registration | None = None,
     enforce_window: bool = True,
-    provisional: bool = False,
 ) -> CheckInResult:
     """Record one person at one event; a repeat returns the first check-in and writes nothing."""
     if method not in METHODS:
@@ -158,10 +156,9 @@ def check_in(
         method=method,
         by_user_id=by.id if by else None,
         registration_id=registration.id if registration else None,
-        is_provisional=provisional,
     )
     try:
-        with savepoint(db.session):
+        with savepoint(db.session()):
             db.session.add(record)
     except IntegrityError:
         # Lost a race with a concurrent submit of the same person: answer "already".
@@ -198,7 +195,7 @@ def undo_check_in(record: CheckIn, *, by: User, reason: str = "") -> CheckInUndo
     return undo
 
 
-def check_out(record: CheckIn, *, by: Optional[User], at: Optional[datetime] = None) -> CheckIn:
+def check_out(record: CheckIn, *, by: User | None, at: datetime | None = None) -> CheckIn:
     """Record when the person left (签退); the first check-out stands."""
     event = record.event
     if not event.checkout_enabled:

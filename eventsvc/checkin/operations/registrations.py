@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Mapping, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +46,8 @@ def _check_registration_open(event: Event, now: datetime) -> None:
         raise OperationError("本场活动尚未发布，暂不能报名。", code="not_published")
     opens, closes = registration_window(event)
     if opens and now < opens:
-        raise OperationError(f"报名尚未开始，将于 {fmt_local(opens, '%m月%d日 %H:%M')} 开放。", code="registration_not_open")
+        raise OperationError(f"报名尚未开始，将于 {fmt_local(opens, '%m月%d日 %H:%M')} 开放。",
+                             code="registration_not_open")
     if now > closes:
         raise OperationError(f"报名已截止（{fmt_local(closes, '%m月%d日 %H:%M')}）。", code="registration_closed")
 
@@ -64,8 +65,8 @@ def register(
     event: Event,
     person: Participant | Mapping[str, str],
     *,
-    by: Optional[User],
-    now: Optional[datetime] = None,
+    by: User | None,
+    now: datetime | None = None,
 ) -> Registration:
     """Register a worker (by=None) or have staff add one; a repeat returns the existing registration.
 
@@ -74,7 +75,7 @@ def register(
     """
     now = now or utcnow()
     staff = by is not None
-    if staff and (not by.can_manage or not by.reaches(event.organization)):
+    if by is not None and (not by.can_manage or not by.reaches(event.organization)):
         raise OperationError("您无权为该活动添加报名", code="forbidden")
     if staff:
         if event.registration_mode != REG_ON:
@@ -102,7 +103,7 @@ def register(
     reg = Registration(event_id=event.id, participant_id=participant.id, token=random_token(), status=status,
                        by_user_id=by.id if by else None, created_at=now)
     try:
-        with savepoint(db.session):
+        with savepoint(db.session()):
             db.session.add(reg)
     except IntegrityError:
         # The same person submitted twice at once: answer with the registration that won.
@@ -135,7 +136,7 @@ def _settle_seat(event: Event, reg: Registration, *, staff: bool) -> Registratio
     return reg
 
 
-def cancel_registration(reg: Registration, *, by: Optional[User], now: Optional[datetime] = None) -> Optional[Registration]:
+def cancel_registration(reg: Registration, *, by: User | None, now: datetime | None = None) -> Registration | None:
     """Cancel a registration (the worker: by=None; or an organizer) and promote the first waiting.
 
     Returns the promoted registration, if a seat freed and someone was waiting.
@@ -153,11 +154,16 @@ def cancel_registration(reg: Registration, *, by: Optional[User], now: Optional[
     held_seat = reg.status == REGISTERED
     reg.status, reg.cancelled_at = REG_CANCELLED, now
     db.session.flush()
-    return promote_waitlisted(event, now=now) if held_seat else None
+    return promote_waitlisted(event, by=by, now=now) if held_seat else None
 
 
-def promote_waitlisted(event: Event, *, now: Optional[datetime] = None) -> Optional[Registration]:
-    """Give a free seat to the first person on the waitlist (by created_at); return them."""
+def promote_waitlisted(event: Event, *, by: User | None, now: datetime | None = None) -> Registration | None:
+    """Give a free seat to the first person on the waitlist (by created_at); return them.
+
+    `by` is the user whose action freed the seat, or None for the system (a worker cancelling their own).
+    """
+    if by is not None and (not by.can_manage or not by.reaches(event.organization)):
+        raise OperationError("您无权调整该活动的报名", code="forbidden")
     if event.registration_capacity and registered_count(event) >= event.registration_capacity:
         return None
     first = db.session.scalar(
@@ -179,7 +185,7 @@ _TICKET_IN_URL = re.compile(r"/t/([A-Za-z0-9_-]{8,40})(?:\.png)?/?(?:[?#].*)?$")
 _CHECKIN_IN_URL = re.compile(r"/c/([a-z0-9]{4,16})/?(?:[?#].*)?$")
 
 
-def ticket_token_from(text: str) -> Optional[str]:
+def ticket_token_from(text: str) -> str | None:
     """Extract the ticket token from what a QR held: the ticket URL or the bare token."""
     text = (text or "").strip()
     match = _TICKET_IN_URL.search(text)
@@ -190,9 +196,7 @@ def ticket_token_from(text: str) -> Optional[str]:
     return None
 
 
-def check_in_by_ticket(
-    event: Event, text: str, *, by: User, at: Optional[datetime] = None, provisional: bool = False
-) -> CheckInResult:
+def check_in_by_ticket(event: Event, text: str, *, by: User, at: datetime | None = None) -> CheckInResult:
     """Check in the holder of an e-ticket scanned by staff; refuse tickets not valid here."""
     if _CHECKIN_IN_URL.search((text or "").strip()):
         raise CheckInRefused("这是活动的自助签到码，不是职工的报名电子票。", code="not_a_ticket")
@@ -205,5 +209,4 @@ def check_in_by_ticket(
         raise CheckInRefused(f"{reg.participant.name} 的报名已取消。", code="cancelled_ticket")
     if reg.status == WAITLISTED:
         raise CheckInRefused(f"{reg.participant.name} 仍在候补名单中，未获得名额。", code="waitlisted")
-    return check_in(event, reg.participant, by=by, method=STAFF_SCAN, at=at, registration=reg,
-                    provisional=provisional)
+    return check_in(event, reg.participant, by=by, method=STAFF_SCAN, at=at, registration=reg)

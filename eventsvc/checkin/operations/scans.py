@@ -2,230 +2,223 @@
 
 Every scan carries a `client_scan_id` the scanning page made. The first time the server sees an
 id it claims it (inserts the ScanRecord), decides the scan (check in, check out or refuse) and
-stores the answer on that record, all in the request's one transaction; a resend of the id gets the stored answer back (attempts + 1) and changes
-nothing. Two devices scanning one ticket have different ids: the unique (event, participant)
-check-in rule then makes the second one "already checked in".
+stores the decision on that record, all in the request's one transaction; a resend of the id gets
+the stored decision back (attempts + 1) and changes nothing. Two devices scanning one ticket have
+different ids: the unique (event, participant) check-in rule then makes the second one "already".
 
-Offline: the page shows its own guess as 待确认 (provisional) while a scan waits in its queue;
-the server's answer, when it arrives, replaces the guess. Server-side check-ins are therefore
-never left provisional: a queued scan is decided on arrival with the time the device saw it.
+The page shows its own guess as 待确认 while a scan waits in its offline queue; the server decides
+each queued scan on arrival with the time the device saw it, so no check-in is ever provisional.
+
+Results carry codes, ids and times only: the scanner view words the answer, and the stored
+record holds no personal details.
 """
 from __future__ import annotations
 
-import json
-import re
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from eventsvc.checkin.models import (
-    MANUAL,
-    CheckIn,
-    Participant,
-    Registration,
-    ScanRecord,
-)
-from eventsvc.checkin.operations.checkins import (
-    CheckInResult,
-    check_in,
-    check_out,
-    upsert_participant,
-)
-from eventsvc.checkin.operations.registrations import (
-    check_in_by_ticket,
-    ticket_token_from,
-)
-from eventsvc.checkin.queries import (
-    active_registration,
-    existing_check_in,
-    registration_by_token,
-)
+from eventsvc.checkin.models import MANUAL, CheckIn, Participant, Registration, ScanRecord
+from eventsvc.checkin.operations.checkins import CheckInResult, check_in, check_out, upsert_participant
+from eventsvc.checkin.operations.registrations import check_in_by_ticket, ticket_token_from
+from eventsvc.checkin.queries import active_registration, existing_check_in, registration_by_token
 from eventsvc.core.exceptions import OperationError
-from eventsvc.core.phones import mask_phone
-from eventsvc.core.timeutil import fmt_local, utcnow
+from eventsvc.core.timeutil import utcnow
 from eventsvc.db import savepoint
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
 
-MODE_IN = "in"
-MODE_OUT = "out"
 MAX_BATCH = 500
 # Scans queued longer than this are decided at arrival time rather than at a stale device time.
 MAX_QUEUE_AGE = timedelta(days=2)
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
-
-TITLES = {
-    "success": "签到成功", "already": "已签到", "refused": "无法签到",
-    "checked_out": "签退成功", "already_out": "已签退", "refused_out": "无法签退",
-}
 
 
-def parse_scanned_at(value: Any, now: datetime) -> datetime:
-    """Return the device's scan time as naive UTC, clamped to [now - 2 days, now]."""
-    when: Optional[datetime] = None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            when = datetime.fromtimestamp(value / 1000, tz=timezone.utc).replace(tzinfo=None)
-        except (OverflowError, OSError, ValueError):
-            when = None
-    elif isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            when = parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
-        except ValueError:
-            when = None
+class Mode(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+MODE_IN, MODE_OUT = Mode.IN.value, Mode.OUT.value
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    ALREADY = "already"
+    REFUSED = "refused"
+    CHECKED_OUT = "checked_out"
+    ALREADY_OUT = "already_out"
+    REFUSED_OUT = "refused_out"
+
+    @property
+    def ok(self) -> bool:
+        return self not in (Outcome.REFUSED, Outcome.REFUSED_OUT)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One staff scan: exactly one of a ticket `code`, a picked `participant_id` or walk-in `person`."""
+
+    client_scan_id: str
+    mode: Mode = Mode.IN
+    scanned_at: datetime | None = None  # naive UTC, as the device reported it
+    code: str = ""
+    participant_id: int | None = None
+    person: Mapping[str, str] | None = None  # name, phone, workplace, group (already validated)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What a scan decided: the outcome, a reason code, whom and which check-in it concerned."""
+
+    client_scan_id: str
+    outcome: Outcome
+    code: str  # the refusal reason, else the outcome's value
+    participant_id: int | None = None
+    check_in_id: int | None = None
+    checked_in_at: datetime | None = None
+    checked_out_at: datetime | None = None
+    replayed: bool = False
+
+
+def clamp_scanned_at(when: datetime | None, now: datetime) -> datetime:
+    """Return the device's scan time, or `now` when it is missing, in the future or too old."""
     if when is None or when > now or when < now - MAX_QUEUE_AGE:
         return now
     return when
 
 
-def _person_fields(participant: Participant) -> dict[str, Any]:
-    return {"participant_id": participant.id, "name": participant.name, "phone": mask_phone(participant.phone),
-            "workplace": participant.workplace}
+def _result(scan: Scan, outcome: Outcome, record: CheckIn | None = None, *, code: str = "",
+            participant_id: int | None = None) -> ScanResult:
+    if record is not None:
+        participant_id = record.participant_id
+    return ScanResult(
+        client_scan_id=scan.client_scan_id, outcome=outcome, code=code or outcome.value,
+        participant_id=participant_id, check_in_id=record.id if record else None,
+        checked_in_at=record.checked_in_at if record else None,
+        checked_out_at=record.checked_out_at if record else None,
+    )
 
 
-def _check_in_fields(record: CheckIn) -> dict[str, Any]:
-    return {
-        "check_in_id": record.id,
-        "checked_in_at": fmt_local(record.checked_in_at, "%Y-%m-%d %H:%M:%S"),
-        "checked_out_at": fmt_local(record.checked_out_at, "%Y-%m-%d %H:%M:%S") if record.checked_out_at else None,
-        "duration_minutes": record.duration_minutes,
-    }
+def _from_check_in(scan: Scan, result: CheckInResult) -> ScanResult:
+    return _result(scan, Outcome.SUCCESS if result.created else Outcome.ALREADY, result.check_in)
 
 
-def _answer(outcome: str, message: str, code: str = "", **fields: Any) -> dict[str, Any]:
-    return {"ok": outcome in ("success", "already", "checked_out", "already_out"), "outcome": outcome,
-            "title": TITLES[outcome], "message": message, "code": code or outcome, "provisional": False, **fields}
-
-
-def _result_in(result: CheckInResult) -> dict[str, Any]:
-    record = result.check_in
-    person = _person_fields(record.participant)
-    if result.created:
-        return _answer("success", f"{person['name']}，签到成功", **person, **_check_in_fields(record))
-    first = fmt_local(record.checked_in_at, "%m月%d日 %H:%M")
-    return _answer("already", f"{person['name']} 已于 {first} 签到，不重复计数", first_time=first,
-                   **person, **_check_in_fields(record))
-
-
-def _participant_for(event: Event, scan: Mapping[str, Any], *, by: User) -> tuple[Participant, Optional[Registration]]:
+def _participant_for(event: Event, scan: Scan, *, by: User) -> tuple[Participant, Registration | None]:
     """Identify whom a scan is about: a ticket, a listed participant, or walk-in details."""
-    if scan.get("code"):
-        reg = registration_by_token(ticket_token_from(str(scan["code"])))
+    if scan.code:
+        reg = registration_by_token(ticket_token_from(scan.code))
         if reg is None or reg.event_id != event.id:
-            raise OperationError("未找到该电子票：此人未报名本场活动。", code="not_registered")
+            raise OperationError("未找到该电子票", code="not_registered")
         return reg.participant, reg
-    if scan.get("participant_id") is not None:
-        try:
-            pid = int(scan["participant_id"])
-        except (TypeError, ValueError):
-            raise OperationError("人员编号无效。", code="bad_scan") from None
-        participant = db.session.get(Participant, pid)
+    if scan.participant_id is not None:
+        participant = db.session.get(Participant, scan.participant_id)
         # Staff may pick only people this event knows (registered or checked in): no probing others.
         known = participant is not None and (
             existing_check_in(event, participant) is not None
             or db.session.scalar(select(Registration.id).where(
-                Registration.event_id == event.id, Registration.participant_id == pid)) is not None
+                Registration.event_id == event.id, Registration.participant_id == participant.id)) is not None
         )
-        if not known:
-            raise OperationError("本场活动没有此人的报名或签到记录。", code="not_registered")
+        if not known or participant is None:
+            raise OperationError("没有此人的报名或签到记录", code="not_registered")
         return participant, active_registration(event, participant)
-    person = scan.get("person")
-    if isinstance(person, Mapping):
-        participant = upsert_participant(str(person.get("name", "")), str(person.get("phone", "")),
-                                         str(person.get("workplace", "")), str(person.get("group", "")), by=by)
+    if scan.person is not None:
+        p = scan.person
+        participant = upsert_participant(p.get("name", ""), p.get("phone", ""), p.get("workplace", ""),
+                                         p.get("group", ""), by=by)
         return participant, active_registration(event, participant)
-    raise OperationError("扫码内容为空。", code="bad_scan")
+    raise OperationError("扫码内容为空", code="bad_scan")
 
 
-def _decide(event: Event, scan: Mapping[str, Any], *, by: User, at: datetime) -> dict[str, Any]:
-    """Apply one scan and describe the outcome (a refusal is an outcome, not an error)."""
-    mode = scan.get("mode") or MODE_IN
-    if mode not in (MODE_IN, MODE_OUT):
-        return _answer("refused", "扫码模式无效。", code="bad_scan")
+def _ticket_holder(event: Event, scan: Scan) -> int | None:
+    """Return the participant id of a ticket of this event, so a refusal can name its holder."""
+    reg = registration_by_token(ticket_token_from(scan.code)) if scan.code else None
+    return reg.participant_id if reg is not None and reg.event_id == event.id else None
+
+
+def _decide(event: Event, scan: Scan, *, by: User, at: datetime) -> ScanResult:
+    """Apply one scan and return the outcome (a refusal is an outcome, not an error)."""
+    refused = Outcome.REFUSED if scan.mode == Mode.IN else Outcome.REFUSED_OUT
+    participant_id: int | None = _ticket_holder(event, scan)
     try:
-        if mode == MODE_IN:
-            if scan.get("code"):
-                return _result_in(check_in_by_ticket(event, str(scan["code"]), by=by, at=at))
+        if scan.mode == Mode.IN:
+            if scan.code:
+                return _from_check_in(scan, check_in_by_ticket(event, scan.code, by=by, at=at))
             participant, reg = _participant_for(event, scan, by=by)
-            return _result_in(check_in(event, participant, by=by, method=MANUAL, at=at, registration=reg))
+            participant_id = participant.id
+            return _from_check_in(scan, check_in(event, participant, by=by, method=MANUAL, at=at, registration=reg))
         participant, _reg = _participant_for(event, scan, by=by)
+        participant_id = participant.id
         record = existing_check_in(event, participant)
         if record is None:
-            raise OperationError(f"{participant.name} 尚未签到，不能签退。", code="not_checked_in")
-        person = _person_fields(participant)
+            raise OperationError("尚未签到", code="not_checked_in")
         if record.checked_out_at is not None:
-            first = fmt_local(record.checked_out_at, "%m月%d日 %H:%M")
-            return _answer("already_out", f"{participant.name} 已于 {first} 签退", first_time=first,
-                           **person, **_check_in_fields(record))
+            return _result(scan, Outcome.ALREADY_OUT, record)
         check_out(record, by=by, at=max(at, record.checked_in_at))
-        return _answer("checked_out", f"{participant.name}，签退成功（在场 {record.duration_minutes} 分钟）",
-                       **person, **_check_in_fields(record))
+        return _result(scan, Outcome.CHECKED_OUT, record)
     except OperationError as exc:
-        return _answer("refused" if mode == MODE_IN else "refused_out", exc.message, code=exc.code)
+        if exc.code == "not_registered":
+            participant_id = None  # never reveal who a foreign ticket or id belongs to
+        return _result(scan, refused, code=exc.code, participant_id=participant_id)
 
 
-def _replay(record: ScanRecord, event: Event) -> dict[str, Any]:
+def _stored(record: ScanRecord, scan: Scan) -> ScanResult:
+    return ScanResult(
+        client_scan_id=scan.client_scan_id, outcome=Outcome(record.outcome), code=record.code,
+        participant_id=record.participant_id, check_in_id=record.check_in_id,
+        checked_in_at=record.checked_in_at, checked_out_at=record.checked_out_at, replayed=True,
+    )
+
+
+def _replay(record: ScanRecord, event: Event, scan: Scan) -> ScanResult:
     if record.event_id != event.id:
-        return _answer("refused", "扫码编号与其他活动冲突，请重新扫码。", code="scan_id_conflict",
-                       client_scan_id=record.client_scan_id)
+        return ScanResult(client_scan_id=scan.client_scan_id, outcome=Outcome.REFUSED, code="scan_id_conflict")
     # An SQL increment, not read-modify-write: concurrent resends must not lose a count.
     record.attempts = ScanRecord.attempts + 1
     db.session.flush()
-    data = json.loads(record.result_json or "{}")
-    data["replayed"] = True
-    return data
+    return _stored(record, scan)
 
 
-def _known_scan(client_scan_id: str) -> Optional[ScanRecord]:
+def _known_scan(client_scan_id: str) -> ScanRecord | None:
     return db.session.scalar(select(ScanRecord).where(ScanRecord.client_scan_id == client_scan_id))
 
 
-def process_scan(event: Event, scan: Mapping[str, Any], *, by: User, now: Optional[datetime] = None) -> dict[str, Any]:
-    """Decide one staff scan once; a repeated client_scan_id returns the stored answer."""
+def process_scan(event: Event, scan: Scan, *, by: User, now: datetime | None = None) -> ScanResult:
+    """Decide one staff scan once; a repeated client_scan_id returns the stored decision."""
     if by is None or not by.can_check_in or not by.reaches(event.organization):
         raise OperationError("您无权为该活动签到", code="forbidden")
-    client_scan_id = str(scan.get("client_scan_id") or "")
-    if not _CLIENT_ID.match(client_scan_id):
-        return _answer("refused", "扫码编号无效，请刷新扫码页面。", code="bad_scan", client_scan_id=client_scan_id)
-    known = _known_scan(client_scan_id)
+    known = _known_scan(scan.client_scan_id)
     if known is not None:
-        return _replay(known, event)
+        return _replay(known, event, scan)
     now = now or utcnow()
-    at = parse_scanned_at(scan.get("scanned_at"), now)
-    record = ScanRecord(client_scan_id=client_scan_id, event_id=event.id, user_id=by.id, scanned_at=at,
-                        received_at=now, outcome="pending", result_json="{}")
+    at = clamp_scanned_at(scan.scanned_at, now)
+    record = ScanRecord(client_scan_id=scan.client_scan_id, event_id=event.id, user_id=by.id, scanned_at=at,
+                        received_at=now, outcome="pending", code="")
     try:
         # Claim the id before deciding: a retry racing the original waits on this insert and then
         # gets the original's answer. Writing first in the transaction also lets SQLite queue
         # concurrent scanners on its write lock instead of failing them on a stale read.
-        with savepoint(db.session):
+        with savepoint(db.session()):
             db.session.add(record)
     except IntegrityError:
-        known = _known_scan(client_scan_id)
+        known = _known_scan(scan.client_scan_id)
         if known is None:
             raise
-        return _replay(known, event)
+        return _replay(known, event, scan)
     result = _decide(event, scan, by=by, at=at)
-    result["client_scan_id"] = client_scan_id
-    record.outcome = result["outcome"]
-    record.result_json = json.dumps(result, ensure_ascii=False)
+    record.outcome, record.code = result.outcome.value, result.code
+    record.participant_id, record.check_in_id = result.participant_id, result.check_in_id
+    record.checked_in_at, record.checked_out_at = result.checked_in_at, result.checked_out_at
     db.session.flush()
-    result["replayed"] = False
-    return result
+    return replace(result, replayed=False)
 
 
-def sync_scans(event: Event, scans: Sequence[Any], *, by: User) -> list[dict[str, Any]]:
-    """Apply a batch of queued scans in order; each answer is what a single scan would return."""
+def sync_scans(event: Event, scans: Sequence[Scan], *, by: User) -> list[ScanResult]:
+    """Apply a batch of queued scans in order; each result is what a single scan would return."""
     if len(scans) > MAX_BATCH:
-        raise OperationError(f"一次最多同步 {MAX_BATCH} 条扫码记录。", code="batch_too_large")
-    results = []
-    for scan in scans:
-        if not isinstance(scan, Mapping):
-            results.append(_answer("refused", "扫码记录格式无效。", code="bad_scan"))
-            continue
-        results.append(process_scan(event, scan, by=by))
-    return results
+        raise OperationError(f"一次最多同步 {MAX_BATCH} 条扫码记录。", code="bad_scan")
+    return [process_scan(event, scan, by=by) for scan in scans]

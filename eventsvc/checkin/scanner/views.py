@@ -1,0 +1,118 @@
+"""The staff scanner page and its JSON API.
+
+The API lives under /api/ so every error (401 not logged in, 403 viewer, 404 out of scope, 400
+CSRF) is answered as JSON by the app's handlers; the scanner never has to parse an HTML page.
+Every scan, single or queued offline, goes through `sync`: the page keeps one queue and one path.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask_login import current_user
+
+from eventsvc.checkin.forms import PersonForm
+from eventsvc.checkin.models import CheckIn
+from eventsvc.checkin.operations import GROUPS, MAX_BATCH, Scan, process_scan, undo_check_in
+from eventsvc.checkin.queries import event_stats, search_people
+from eventsvc.checkin.scanner.answers import bad_scan_answer, scan_answer
+from eventsvc.checkin.scanner.scan import BadScan, parse_scan
+from eventsvc.core.exceptions import OperationError
+from eventsvc.core.permissions import CHECKIN_ROLES, roles_required, staff_required
+from eventsvc.core.scope import get_in_scope_or_404
+from eventsvc.events.models import Event
+from eventsvc.extensions import db
+from eventsvc.orgs.models import User
+
+bp = Blueprint("checkin_scanner", __name__)
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _event(event_id: int) -> Event:
+    return get_in_scope_or_404(Event, event_id, _user())
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
+def _error(message: str, code: str, status: int) -> tuple[Response, int]:
+    return jsonify(ok=False, error=message, code=code), status
+
+
+@bp.route("/events/<int:event_id>/scanner")
+@roles_required(*CHECKIN_ROLES)
+def scanner(event_id: int) -> str:
+    """Show the phone-first scanner: camera, manual search, walk-ins, offline queue."""
+    event = _event(event_id)
+    return render_template(
+        "checkin/scanner.html", event=event, stats=event_stats(event),
+        undo_minutes=current_app.config.get("UNDO_WINDOW_MINUTES", 5), groups=GROUPS,
+        form=PersonForm(formdata=None),
+    )
+
+
+@bp.route("/api/events/<int:event_id>/sync", methods=["POST"])
+@roles_required(*CHECKIN_ROLES)
+def sync_scans_json(event_id: int) -> Any:
+    """Apply the queue {scans: [...]} in order; resending the same batch changes nothing.
+
+    A malformed body is a 400; a malformed scan inside a good body is answered as refused
+    (`bad_scan`, not stored), so one bad entry never blocks the rest of a device's queue.
+    """
+    event = _event(event_id)
+    scans = _body().get("scans")
+    if not isinstance(scans, list):
+        return _error("缺少扫码记录（scans 列表）。", "bad_scan", 400)
+    if len(scans) > MAX_BATCH:
+        return _error(f"一次最多同步 {MAX_BATCH} 条扫码记录。", "bad_scan", 400)
+    answers: list[dict[str, Any]] = []
+    for raw in scans:
+        try:
+            scan: Scan = parse_scan(raw)
+        except BadScan as exc:
+            answers.append(bad_scan_answer(exc.message, exc.client_scan_id))
+            continue
+        try:
+            result = process_scan(event, scan, by=_user())
+        except OperationError as exc:
+            db.session.rollback()
+            return _error(exc.message, exc.code, 403 if exc.code == "forbidden" else 400)
+        answers.append(scan_answer(event, result))
+    db.session.commit()
+    return jsonify(ok=True, results=answers, stats=event_stats(event))
+
+
+@bp.route("/api/events/<int:event_id>/search")
+@roles_required(*CHECKIN_ROLES)
+def search_people_json(event_id: int) -> Response:
+    """Find this event's registered or checked-in people by phone's last four digits or name."""
+    event = _event(event_id)
+    q = request.args.get("q", "")[:40]
+    return jsonify(ok=True, q=q, people=search_people(event, q))
+
+
+@bp.route("/api/check-ins/<int:check_in_id>/undo", methods=["POST"])
+@roles_required(*CHECKIN_ROLES)
+def undo_check_in_json(check_in_id: int) -> Any:
+    """Undo a mistaken check-in (its checker within minutes, an organizer any time)."""
+    record = get_in_scope_or_404(CheckIn, check_in_id, _user(),
+                                 visible=lambda c: _user().reaches(c.event.organization))
+    event, name = record.event, record.participant.name
+    try:
+        undo_check_in(record, by=_user(), reason=str(_body().get("reason") or "扫码页撤销"))
+    except OperationError as exc:
+        return _error(exc.message, exc.code, 403 if exc.code == "forbidden" else 409)
+    db.session.commit()
+    return jsonify(ok=True, message=f"已撤销 {name} 的签到", stats=event_stats(event))
+
+
+@bp.route("/api/events/<int:event_id>/scanner-stats")
+@staff_required
+def scanner_stats_json(event_id: int) -> Response:
+    """Return the live figures the scanner and the big screen poll."""
+    return jsonify(ok=True, stats=event_stats(_event(event_id)))
