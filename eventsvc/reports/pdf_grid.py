@@ -54,7 +54,7 @@ class _CompressingCanvas(rl_canvas.Canvas):
 
     def showPage(self) -> None:  # reportlab's name
         super().showPage()
-        page = self._doc.Pages.pages[-1]
+        page = self._doc.Pages.pages[-1]  # type: ignore[attr-defined]
         raw = page.stream
         if isinstance(raw, str) and not page.Contents:
             stream = PDFStream(content=zlib.compress(raw.encode("latin-1")))
@@ -171,11 +171,11 @@ class StreamedGrid:
         """Draw one row; a paragraph cell (text that wraps) makes the row as tall as it needs."""
         c, spec, edges = self.canvas, self.spec, self.edges
         h = spec.row_height
-        wrapped: dict[int, tuple[Paragraph, float]] = {}
+        wrapped: dict[int, float] = {}  # column -> height of its paragraph
         for i, cell in enumerate(cells):
             if isinstance(cell, Paragraph):
                 _, ph = cell.wrap(edges[i + 1] - edges[i] - 2 * PAD_X, PAGE_H)
-                wrapped[i] = (cell, ph)
+                wrapped[i] = ph
                 h = max(h, ph + 2 * PAD_Y)
         if self.y - h < BOTTOM:
             self._end_page()
@@ -184,9 +184,9 @@ class StreamedGrid:
         c.setFont(self.font, spec.body_size)
         base = bottom + h / 2 - 0.36 * spec.body_size
         for i, cell in enumerate(cells):
-            if i in wrapped:
-                para, ph = wrapped[i]
-                para.drawOn(c, edges[i] + PAD_X, bottom + (h - ph) / 2)
+            if isinstance(cell, Paragraph):
+                ph = wrapped[i]
+                cell.drawOn(c, edges[i] + PAD_X, bottom + (h - ph) / 2)
                 c.setFont(self.font, spec.body_size)
             elif cell:
                 if i == 0:  # 序号 is centred, as the old table style did
