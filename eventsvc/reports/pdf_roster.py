@@ -1,26 +1,21 @@
-"""签到表: the event roster and the blank paper sign-in sheet (A4, header repeated on every page)."""
+"""签到表: the event roster and the blank paper sign-in sheet (A4, header and title repeated on every page).
+
+Rows are drawn one by one on the canvas (pdf_grid), so a 100 k-row roster takes time linear in rows.
+"""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Optional, Sequence
 
 from reportlab.lib.units import mm
-from reportlab.platypus import LongTable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from eventsvc.core.phones import mask_phone
 from eventsvc.core.timeutil import fmt_local
 from eventsvc.reports.fonts import FontInfo, pdf_font
-from eventsvc.reports.pdf_layout import (
-    GRID,
-    HEAD_BG,
-    Styles,
-    build_pdf,
-    fit_cell,
-    para,
-    text,
-    time_range,
-)
+from eventsvc.reports.pdf_grid import GridSpec, StreamedGrid
+from eventsvc.reports.pdf_layout import Styles, fit_cell, para, text, time_range
 from eventsvc.reports.records import EventHeader, RosterRow
 
 HEADERS = ["序号", "姓名", "单位", "手机号", "人群类别", "签到时间", "签名"]
@@ -35,7 +30,7 @@ BLANK_CHECKOUT_WIDTHS = [9 * mm, 18 * mm, 28 * mm, 28 * mm, 16 * mm, 16 * mm, 24
 ROW_H = 8 * mm  # room for a handwritten signature
 
 
-def format_duration(minutes: Optional[int]) -> str:
+def format_duration(minutes: int | None) -> str:
     """Return a stay as printed: 85 → "1小时25分", 40 → "40分钟"; empty when not checked out."""
     if minutes is None:
         return ""
@@ -66,94 +61,123 @@ def _title_block(event: EventHeader, styles: Styles, heading: str) -> list:
     ]
 
 
-def _table(data: list[list], widths: Sequence[float], styles: Styles, row_height: float) -> LongTable:
-    # A row whose text wraps grows to fit it (None = natural height) instead of spilling over the grid.
-    heights = [9 * mm] + [None if any(isinstance(c, Paragraph) for c in row) else row_height for row in data[1:]]
-    table = LongTable(data, colWidths=list(widths), rowHeights=heights, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), styles.font, 9),
-        ("FONT", (0, 0), (-1, 0), styles.font, 10),
-        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
-        ("ALIGN", (0, 1), (0, -1), "CENTER"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-    ]))
-    return table
+def _grid(event: EventHeader, headers: Sequence[str], widths: Sequence[float], row_height: float, font: FontInfo,
+          printed_at: datetime | None) -> StreamedGrid:
+    spec = GridSpec(headers=headers, widths=widths, row_height=row_height,
+                    running_head=f"{event.title} 签到表", left_note="龙岗区总工会")
+    return StreamedGrid(spec, font, title=f"{event.title} 签到表", author="龙岗区总工会活动管理系统",
+                        printed_at=printed_at)
 
 
-def _totals(rows: Sequence[RosterRow], styles: Styles, checkout: bool) -> list:
-    lines = [f"合计：本场签到 {len(rows)} 人"]
-    methods = Counter(r.method_label for r in rows if r.method_label)
-    if methods:
-        lines.append("其中 " + "，".join(f"{label} {n} 人" for label, n in methods.most_common()))
-    groups = Counter(r.group or "未填写" for r in rows)
-    if rows:
-        lines.append("人群类别：" + "，".join(f"{label} {n} 人" for label, n in groups.most_common()))
-    if checkout:
-        out = sum(1 for r in rows if r.checked_out_at is not None)
-        lines.append(f"已签退 {out} 人，未签退 {len(rows) - out} 人")
-    return [Spacer(1, 4 * mm)] + [para(line, styles.body) for line in lines] + [
-        Spacer(1, 8 * mm),
-        para("经办人（签字）：________________　　负责人（签字）：________________　　（盖章）", styles.body),
-    ]
+class _Tally:
+    """The totals under the roster, counted while the rows stream past."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.out = 0
+        self.methods: Counter[str] = Counter()
+        self.groups: Counter[str] = Counter()
+
+    def add(self, row: RosterRow) -> None:
+        self.rows += 1
+        if row.method_label:
+            self.methods[row.method_label] += 1
+        self.groups[row.group or "未填写"] += 1
+        if row.checked_out_at is not None:
+            self.out += 1
+
+    def flowables(self, styles: Styles, checkout: bool) -> list:
+        lines = [f"合计：本场签到 {self.rows} 人"]
+        if self.methods:
+            lines.append("其中 " + "，".join(f"{label} {n} 人" for label, n in self.methods.most_common()))
+        if self.rows:
+            lines.append("人群类别：" + "，".join(f"{label} {n} 人" for label, n in self.groups.most_common()))
+        if checkout:
+            lines.append(f"已签退 {self.out} 人，未签退 {self.rows - self.out} 人")
+        return [Spacer(1, 4 * mm)] + [para(line, styles.body) for line in lines] + [
+            Spacer(1, 8 * mm),
+            para("经办人（签字）：________________　　负责人（签字）：________________　　（盖章）", styles.body),
+        ]
+
+
+def roster_same_day(rows: Iterable[RosterRow], checkout: bool) -> bool:
+    """Whether every check-in (and check-out) falls on one China day, so times print without dates."""
+    days = set()
+    for r in rows:
+        days.add(fmt_local(r.checked_in_at, "%Y%m%d"))
+        if checkout and r.checked_out_at:
+            days.add(fmt_local(r.checked_out_at, "%Y%m%d"))
+        if len(days) > 1:
+            return False
+    return True
 
 
 def build_roster_pdf(
     event: EventHeader,
-    rows: Sequence[RosterRow],
+    rows: Iterable[RosterRow],
     *,
     mask: bool = True,
-    printed_at: Optional[datetime] = None,
-    font: Optional[FontInfo] = None,
+    printed_at: datetime | None = None,
+    font: FontInfo | None = None,
+    same_day: bool | None = None,
 ) -> bytes:
-    """Return the roster PDF of an event's check-ins, sorted by check-in time."""
+    """Return the roster PDF of an event's check-ins, sorted by check-in time.
+
+    A list is sorted here; any other iterable is drawn in the order given (the query sorts) and is read
+    once, so a 100 k roster never sits in memory. Pass `same_day` with an iterator (see
+    `roster_same_day` or `streaming.roster_span`); without it an iterator's times print with their dates.
+    """
     font = font or pdf_font()
     styles = Styles(font)
     checkout = event.checkout_enabled
     widths = CHECKOUT_WIDTHS if checkout else WIDTHS
-    ordered = sorted(rows, key=lambda r: r.checked_in_at)
-    moments = [r.checked_in_at for r in ordered] + [r.checked_out_at for r in ordered if checkout and r.checked_out_at]
-    same_day = len({fmt_local(at, "%Y%m%d") for at in moments}) <= 1
+    if isinstance(rows, Sequence):
+        rows = sorted(rows, key=lambda r: r.checked_in_at)
+        if same_day is None:
+            same_day = roster_same_day(rows, checkout)
     time_pattern = "%H:%M" if same_day else "%m-%d %H:%M"
-    data: list[list] = [list(CHECKOUT_HEADERS if checkout else HEADERS)]
-    for n, row in enumerate(ordered, start=1):
+    grid = _grid(event, CHECKOUT_HEADERS if checkout else HEADERS, widths, ROW_H, font, printed_at)
+    grid.flow(_title_block(event, styles, "签 到 表"))
+    grid.start_table()
+    tally = _Tally()
+    name_w, workplace_w, group_w = widths[1], widths[2], widths[4]
+    for n, row in enumerate(rows, start=1):
+        tally.add(row)
         line = [
             str(n),
-            fit_cell(row.name, widths[1], styles.cell),
-            fit_cell(row.workplace, widths[2], styles.cell),
+            fit_cell(row.name, name_w, styles.cell),
+            fit_cell(row.workplace, workplace_w, styles.cell),
             mask_phone(row.phone) if mask else row.phone,
-            fit_cell(row.group, widths[4], styles.cell),
+            fit_cell(row.group, group_w, styles.cell),
             fmt_local(row.checked_in_at, time_pattern),
         ]
         if checkout:
             line.append(fmt_local(row.checked_out_at, time_pattern) if row.checked_out_at else "")
             line.append(format_duration(row.duration_minutes))
-        data.append(line + [""])
-    story = _title_block(event, styles, "签 到 表")
-    story.append(_table(data, widths, styles, ROW_H))
-    story.extend(_totals(ordered, styles, checkout))
-    return build_pdf(story, title=f"{event.title} 签到表", font=font, printed_at=printed_at,
-                     left_note="龙岗区总工会")
+        grid.row(line)
+    grid.end_table()
+    grid.flow(tally.flowables(styles, checkout), keep_together=True)
+    return grid.finish()
 
 
 def build_blank_roster_pdf(
     event: EventHeader,
     rows: int,
     *,
-    printed_at: Optional[datetime] = None,
-    font: Optional[FontInfo] = None,
+    printed_at: datetime | None = None,
+    font: FontInfo | None = None,
 ) -> bytes:
     """Return a sign-in sheet with `rows` empty numbered lines, for events run on paper."""
     font = font or pdf_font()
     styles = Styles(font)
     headers, widths = (BLANK_CHECKOUT_HEADERS, BLANK_CHECKOUT_WIDTHS) if event.checkout_enabled else (HEADERS, WIDTHS)
-    data: list[list] = [list(headers)] + [[str(n)] + [""] * (len(headers) - 1) for n in range(1, rows + 1)]
-    story = _title_block(event, styles, "签 到 表（纸质）")
-    story.append(_table(data, widths, styles, 9 * mm))
-    story.extend([
+    grid = _grid(event, headers, widths, 9 * mm, font, printed_at)
+    grid.flow(_title_block(event, styles, "签 到 表（纸质）"))
+    grid.start_table()
+    for n in range(1, rows + 1):
+        grid.row([str(n)])
+    grid.end_table()
+    grid.flow(keep_together=True, flowables=[
         Spacer(1, 4 * mm),
         para(f"合计：本表共 {rows} 行，实到 ______ 人", styles.body),
         para("手机号请完整填写 11 位，便于录入系统；签到后请本人签名"
@@ -161,5 +185,4 @@ def build_blank_roster_pdf(
         Spacer(1, 8 * mm),
         para("经办人（签字）：________________　　负责人（签字）：________________　　（盖章）", styles.body),
     ])
-    return build_pdf(story, title=f"{event.title} 签到表", font=font, printed_at=printed_at,
-                     left_note="龙岗区总工会")
+    return grid.finish()

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from eventsvc.checkin.models import METHOD_LABELS, CheckIn, Participant
@@ -55,19 +55,26 @@ def event_header(event: Event) -> EventHeader:
     )
 
 
-def roster_rows(event_id: int) -> list[RosterRow]:
-    """Return an event's check-ins with the people, sorted by check-in time (one query)."""
-    stmt = (
+def roster_select(event_id: int) -> Select[Any]:
+    """Return the statement for an event's roster lines, sorted by check-in time (see to_roster_row)."""
+    return (
         select(Participant.name, Participant.phone, Participant.workplace, Participant.group,
                CheckIn.checked_in_at, CheckIn.method, CheckIn.checked_out_at)
         .join(Participant, Participant.id == CheckIn.participant_id)
         .where(CheckIn.event_id == event_id)
         .order_by(CheckIn.checked_in_at, CheckIn.id)
     )
-    return [
-        RosterRow(name, phone, workplace or "", group or "", at, METHOD_LABELS.get(method, method), out)
-        for name, phone, workplace, group, at, method, out in db.session.execute(stmt)
-    ]
+
+
+def to_roster_row(line: Any) -> RosterRow:
+    """Turn one result line of roster_select into a RosterRow."""
+    name, phone, workplace, group, at, method, out = line
+    return RosterRow(name, phone, workplace or "", group or "", at, METHOD_LABELS.get(method, method), out)
+
+
+def roster_rows(event_id: int) -> list[RosterRow]:
+    """Return an event's check-ins with the people, sorted by check-in time (one query)."""
+    return [to_roster_row(line) for line in db.session.execute(roster_select(event_id))]
 
 
 def _scope_label(user: User) -> str:
@@ -169,8 +176,8 @@ def ledger_data(program: Program, user: User, *, now: datetime | None = None) ->
     )
 
 
-def program_check_ins(program: Program, user: User) -> list[ProgramCheckIn]:
-    """Return every check-in at the program's published events within the user's scope (one query)."""
+def program_check_ins_select(program: Program, user: User) -> Select[Any]:
+    """Return the statement for program_check_ins (see to_program_check_in)."""
     org = aliased(Organization)
     stmt = (
         select(Event.starts_at, Event.title, org.name, Participant.name, Participant.phone, Participant.workplace,
@@ -184,11 +191,19 @@ def program_check_ins(program: Program, user: User) -> list[ProgramCheckIn]:
     )
     if user.scope_path:
         stmt = stmt.where(org.path.startswith(user.scope_path))
-    return [
-        ProgramCheckIn(starts, title, organizer, RosterRow(name, phone, workplace or "", group or "", at,
-                                                           METHOD_LABELS.get(method, method), out))
-        for starts, title, organizer, name, phone, workplace, group, at, method, out in db.session.execute(stmt)
-    ]
+    return stmt
+
+
+def to_program_check_in(line: Any) -> ProgramCheckIn:
+    """Turn one result line of program_check_ins_select into a ProgramCheckIn."""
+    starts, title, organizer, name, phone, workplace, group, at, method, out = line
+    return ProgramCheckIn(starts, title, organizer, RosterRow(name, phone, workplace or "", group or "", at,
+                                                              METHOD_LABELS.get(method, method), out))
+
+
+def program_check_ins(program: Program, user: User) -> list[ProgramCheckIn]:
+    """Return every check-in at the program's published events within the user's scope (one query)."""
+    return [to_program_check_in(line) for line in db.session.execute(program_check_ins_select(program, user))]
 
 
 def year_overview(user: User, year: int, *, now: datetime | None = None) -> YearOverview:

@@ -1,9 +1,15 @@
-"""Excel exports (openpyxl, write-only for speed): an event's check-ins, a program's ledger, the import template."""
+"""Excel exports (openpyxl, write-only for speed): an event's check-ins, a program's ledger, the import template.
+
+The check-in builders take any iterable of rows and can write straight into a file (`write_*`), so a large
+export streams from the query to a temporary file (see reports/streaming.py) without a list in between.
+"""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
+from copy import copy
 from datetime import datetime
-from typing import Any, Iterable, Optional, Sequence
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -43,7 +49,7 @@ def _sheet(wb: Workbook, title: str, columns: Sequence[tuple[str, float]]) -> Wo
     return ws
 
 
-def _cell(ws: Worksheet, value: Any, number_format: Optional[str] = None) -> Any:
+def _cell(ws: Worksheet, value: Any, number_format: str | None = None) -> Any:
     """Return a safe cell value: text neutralized, UTC datetimes as China-time dates."""
     if isinstance(value, datetime):
         cell = WriteOnlyCell(ws, value=to_local(value))
@@ -60,33 +66,76 @@ def _row(ws: Worksheet, values: Iterable[Any]) -> None:
     ws.append([_cell(ws, v) for v in values])
 
 
+class _Stamp:
+    """Make date cells for one sheet from a styled prototype (setting number_format per cell costs a lookup)."""
+
+    def __init__(self, ws: Worksheet, number_format: str) -> None:
+        self.ws = ws
+        proto = WriteOnlyCell(ws, value=None)
+        proto.number_format = number_format
+        self.style = proto._style
+
+    def __call__(self, value: datetime | None) -> Any:
+        if value is None:
+            return None
+        cell = WriteOnlyCell(self.ws, value=to_local(value))
+        cell._style = copy(self.style)
+        return cell
+
+
 def _save(wb: Workbook) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
+def _in_time_order(rows: Iterable[RosterRow]) -> Iterable[RosterRow]:
+    """Sort a list by check-in time; take any other iterable in the order given (the query sorts)."""
+    if isinstance(rows, Sequence):
+        return sorted(rows, key=lambda r: r.checked_in_at)
+    return rows
+
+
 def _phone(phone: str, mask: bool) -> str:
     return mask_phone(phone) if mask else phone
 
 
-def build_event_checkins_xlsx(event: EventHeader, rows: Sequence[RosterRow], *, mask: bool = True) -> bytes:
+def build_event_checkins_xlsx(event: EventHeader, rows: Iterable[RosterRow], *, mask: bool = True) -> bytes:
     """Return an event's check-ins as xlsx, sorted by check-in time."""
+    buf = io.BytesIO()
+    write_event_checkins_xlsx(buf, event, rows, mask=mask)
+    return buf.getvalue()
+
+
+def write_event_checkins_xlsx(out: IO[bytes], event: EventHeader, rows: Iterable[RosterRow], *,
+                              mask: bool = True) -> None:
+    """Write an event's check-ins as xlsx into `out`; an iterator is read once, in its own order."""
     wb = Workbook(write_only=True)
     ws = _sheet(wb, "签到明细", CHECKIN_COLUMNS)
-    for n, r in enumerate(sorted(rows, key=lambda r: r.checked_in_at), start=1):
-        _row(ws, [n, r.name, _phone(r.phone, mask), r.workplace, r.group, r.checked_in_at, r.method_label,
-                  r.checked_out_at, r.duration_minutes])
+    stamp = _Stamp(ws, DATETIME_FORMAT)
+    count = 0
+    for count, r in enumerate(_in_time_order(rows), start=1):
+        ws.append([count, neutralize_cell(r.name), _phone(r.phone, mask), neutralize_cell(r.workplace),
+                   neutralize_cell(r.group), stamp(r.checked_in_at), neutralize_cell(r.method_label),
+                   stamp(r.checked_out_at), r.duration_minutes])
     info = _sheet(wb, "活动信息", [("项目", 14), ("内容", 60)])
     for label, value in (("活动项目", event.program), ("活动名称", event.title), ("开始时间", event.starts_at),
                          ("结束时间", event.ends_at), ("活动地点", event.venue), ("主办单位", event.organizer),
-                         ("签到人数", len(rows))):
+                         ("签到人数", count)):
         _row(info, [label, value])
-    return _save(wb)
+    wb.save(out)
 
 
-def build_ledger_xlsx(ledger: LedgerData, checkins: Sequence[ProgramCheckIn], *, mask: bool = True) -> bytes:
+def build_ledger_xlsx(ledger: LedgerData, checkins: Iterable[ProgramCheckIn], *, mask: bool = True) -> bytes:
     """Return a program's ledger as xlsx: targets and progress, events, check-ins."""
+    buf = io.BytesIO()
+    write_ledger_xlsx(buf, ledger, checkins, mask=mask)
+    return buf.getvalue()
+
+
+def write_ledger_xlsx(out: IO[bytes], ledger: LedgerData, checkins: Iterable[ProgramCheckIn], *,
+                      mask: bool = True) -> None:
+    """Write a program's ledger as xlsx into `out`; the check-ins may be an iterator read once."""
     wb = Workbook(write_only=True)
     ws = _sheet(wb, "目标与进度", [("范围", 18), ("指标", 16), ("单位", 8), ("目标", 10), ("已完成", 10),
                                    ("完成率", 10), ("剩余", 10)])
@@ -115,14 +164,14 @@ def build_ledger_xlsx(ledger: LedgerData, checkins: Sequence[ProgramCheckIn], *,
     ci = _sheet(wb, "签到明细", [("活动日期", 12), ("活动名称", 32), ("主办单位", 20), ("姓名", 12), ("手机号", 14),
                                  ("单位", 26), ("人群类别", 12), ("签到时间", 17), ("签到方式", 12),
                                  ("签退时间", 17), ("时长（分钟）", 12)])
+    day, stamp = _Stamp(ci, DATE_FORMAT), _Stamp(ci, DATETIME_FORMAT)
     for c in checkins:
         p = c.person
-        ci.append([_cell(ci, c.event_starts_at, DATE_FORMAT), neutralize_cell(c.event_title),
+        ci.append([day(c.event_starts_at), neutralize_cell(c.event_title),
                    neutralize_cell(c.organizer), neutralize_cell(p.name), _phone(p.phone, mask),
-                   neutralize_cell(p.workplace), neutralize_cell(p.group), _cell(ci, p.checked_in_at),
-                   neutralize_cell(p.method_label),
-                   _cell(ci, p.checked_out_at) if p.checked_out_at else None, p.duration_minutes])
-    return _save(wb)
+                   neutralize_cell(p.workplace), neutralize_cell(p.group), stamp(p.checked_in_at),
+                   neutralize_cell(p.method_label), stamp(p.checked_out_at), p.duration_minutes])
+    wb.save(out)
 
 
 def build_import_template_xlsx(event: EventHeader, groups: Sequence[str]) -> bytes:
