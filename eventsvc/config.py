@@ -30,6 +30,11 @@ class Config:
     PDF_FONT = ""  # path to a TrueType font for PDFs; empty means search well-known places
     PAGE_SIZE = 30
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # paper-sheet imports are the only uploads
+    # Evidence files: "" or file://PATH (local, default instance/files) or s3://BUCKET/PREFIX?endpoint_url=…&region=…
+    STORAGE_URL = ""
+    UPLOAD_MAX_PHOTO_BYTES = 20 * 1024 * 1024
+    UPLOAD_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+    UPLOAD_MAX_PHOTO_PIXELS = 80_000_000  # above phones' 64 MP modes, below Pillow's own bomb warning
 
 
 class TestConfig(Config):
@@ -52,6 +57,7 @@ _INT_KEYS = {
     "DYNAMIC_QR_FORM_GRACE_SECONDS", "UNDO_WINDOW_MINUTES", "PARTICIPANT_COOKIE_DAYS", "PAGE_SIZE",
     "MAX_CONTENT_LENGTH", "IMPORT_MAX_BYTES",
 }
+_INT_KEYS |= {"UPLOAD_MAX_PHOTO_BYTES", "UPLOAD_MAX_DOCUMENT_BYTES", "UPLOAD_MAX_PHOTO_PIXELS"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "WTF_CSRF_ENABLED"}
 
 
