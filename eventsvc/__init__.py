@@ -8,6 +8,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 
 from eventsvc.config import INSTANCE_DIR, load_config
+from eventsvc.core.ratelimits import init_rate_limits
+from eventsvc.core.sms import get_sms_sender
 from eventsvc.extensions import csrf, db, login_manager, migrate
 
 
@@ -29,6 +31,8 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     login_manager.login_view = "orgs.login"
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
+    init_rate_limits(app)
+    get_sms_sender(app)  # fails now, not at the first code sent, when the SMS settings cannot work
 
     _register_blueprints(app)
     _register_template_helpers(app)

@@ -36,6 +36,37 @@ class Config:
     UPLOAD_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
     UPLOAD_MAX_PHOTO_PIXELS = 80_000_000  # above phones' 64 MP modes, below Pillow's own bomb warning
 
+    # --- SMS (eventsvc/core/sms): EVENTSVC_SMS_BACKEND = console | aliyun | tencent -------------------
+    SMS_BACKEND = "console"  # writes codes to the log; refused in production
+    SMS_SIGN_NAME = ""  # the approved signature, e.g. 龙岗区总工会
+    SMS_TEMPLATES = ""  # JSON: {"verify_code": "SMS_123", "event_reminder": "SMS_456", ...}
+    SMS_TIMEOUT_SECONDS = 5
+    SMS_ALIYUN_ACCESS_KEY_ID = ""
+    SMS_ALIYUN_ACCESS_KEY_SECRET = ""
+    SMS_ALIYUN_ENDPOINT = "dysmsapi.aliyuncs.com"  # a full http:// URL points tests at a local fake
+    SMS_TENCENT_SECRET_ID = ""
+    SMS_TENCENT_SECRET_KEY = ""
+    SMS_TENCENT_SDK_APP_ID = ""
+    SMS_TENCENT_REGION = "ap-guangzhou"
+    SMS_TENCENT_ENDPOINT = "sms.tencentcloudapi.com"
+
+    # --- Rate limits (Flask-Limiter, eventsvc/core/ratelimits.py) --------------------------------------
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STORAGE_URL = "memory://"  # redis://host:port/0 when several app servers share the limits
+    # Public pages are keyed by client IP, and at a venue hundreds of phones share one carrier NAT address:
+    # a 500-person event where most people scan within two minutes makes ~250 POSTs a minute from one IP,
+    # so 600/minute leaves twice that. The per-device limit is what stops one phone inventing people.
+    RATELIMIT_PUBLIC_CHECKIN_PER_IP = "600/minute"
+    RATELIMIT_PUBLIC_CHECKIN_PER_DEVICE = "6/minute;60/hour"  # one phone helping a few colleagues
+    # Alibaba Cloud's default flow control for verification codes is 1/minute, 5/hour, 10/day per number;
+    # matching it answers our users before the provider refuses (and bills) the attempt.
+    RATELIMIT_SMS_PER_PHONE = "1/minute;5/hour;10/day"
+    RATELIMIT_SMS_PER_IP = "60/minute;600/hour"  # a venue queue of registered people who lost their ticket link
+    RATELIMIT_LOGIN = "30/minute;300/hour"  # per IP; a street office of 20 staff shares one address
+    # Door staff scan at most one person every 1-2 s; offline sync replays a queue in a burst.
+    RATELIMIT_SCANNER_PER_USER = "240/minute"
+
 
 class TestConfig(Config):
     ENV_NAME = "testing"
@@ -43,11 +74,13 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False  # tests that check limits turn it on
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SECRET_KEY = None
+    SMS_BACKEND = ""  # must be chosen (aliyun or tencent); console is refused here
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 
@@ -59,6 +92,7 @@ _INT_KEYS = {
 }
 _INT_KEYS |= {"UPLOAD_MAX_PHOTO_BYTES", "UPLOAD_MAX_DOCUMENT_BYTES", "UPLOAD_MAX_PHOTO_PIXELS"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "WTF_CSRF_ENABLED"}
+_BOOL_KEYS |= {"RATELIMIT_ENABLED", "RATELIMIT_HEADERS_ENABLED"}
 
 
 def load_config(config: dict[str, Any] | type | None) -> dict[str, Any]:

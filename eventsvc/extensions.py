@@ -1,4 +1,6 @@
 """Flask extension singletons, bound to the app in create_app."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -10,3 +12,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Keyed by client IP unless a limit names its own key; storage, headers and the on/off switch come from
+# config (RATELIMIT_*), bound by eventsvc.core.ratelimits.init_rate_limits. Behind a reverse proxy the
+# app must see the real client address (ProxyFix), or every worker shares the proxy's budget.
+limiter = Limiter(key_func=get_remote_address)

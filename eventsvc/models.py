@@ -6,6 +6,7 @@ from eventsvc.checkin.models import (
     Registration,
     ScanRecord,
 )
+from eventsvc.core.verification import PhoneVerification  # noqa: F401  (core model, see its module)
 from eventsvc.events.models import Event, EventQuantity
 from eventsvc.imports.models import ImportPreview
 from eventsvc.orgs.models import Organization, User
