@@ -1,4 +1,5 @@
 """Import every domain's models so the metadata (and Alembic) sees all tables."""
+from eventsvc.audit.models import AuditEntry
 from eventsvc.checkin.models import (
     CheckIn,
     CheckInUndo,
@@ -11,6 +12,6 @@ from eventsvc.orgs.models import Organization, User
 from eventsvc.programs.models import Program, Target
 
 __all__ = [
-    "CheckIn", "CheckInUndo", "Event", "EventQuantity", "Organization", "Participant", "Program",
+    "AuditEntry", "CheckIn", "CheckInUndo", "Event", "EventQuantity", "Organization", "Participant", "Program",
     "Registration", "ScanRecord", "Target", "User",
 ]
