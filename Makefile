@@ -62,18 +62,21 @@ lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Redis (rate limits shared between app servers) runs on a throwaway loopback port for the suite.
 test: lint system-deps
-	$(BIN)/python -m pytest
+	bash scripts/with-redis.sh $(BIN)/python -m pytest
 
 test-sqlite: setup-dev
 	$(BIN)/python -m pytest -m "not e2e"
 
 # The suite against PostgreSQL: installs and starts a throwaway server on a loopback port.
 test-pg: setup-dev
-	bash scripts/with-postgres.sh $(BIN)/python -m pytest -m "not e2e"
+	bash scripts/with-redis.sh bash scripts/with-postgres.sh $(BIN)/python -m pytest -m "not e2e"
 
 bench: setup-dev
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+	$(BIN)/python bench/read_scale.py
+	$(BIN)/python bench/checkin_load.py
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -13,12 +13,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from eventsvc.progress.queries import Totals  # noqa: E402
 from eventsvc.reports.fonts import pdf_font  # noqa: E402
 from eventsvc.reports.pdf_ledger import build_ledger_pdf  # noqa: E402
 from eventsvc.reports.pdf_roster import build_roster_pdf  # noqa: E402
-from eventsvc.progress.queries import Totals  # noqa: E402
 from eventsvc.reports.records import (  # noqa: E402
-    EventHeader, LedgerData, LedgerEvent, OrgBar, RosterRow, TargetLine,
+    EventHeader,
+    LedgerData,
+    LedgerEvent,
+    OrgBar,
+    RosterRow,
+    TargetLine,
 )
 from eventsvc.reports.xlsx_export import build_event_checkins_xlsx  # noqa: E402
 
@@ -47,7 +52,8 @@ def _ledger(n_events: int, start: datetime) -> LedgerData:
     rng = random.Random(2)
     events = [
         LedgerEvent(start + timedelta(days=rng.randint(0, 180)), f"夏送清凉进站点第{i}场",
-                    f"{rng.choice(STREETS)}街道总工会", f"{rng.choice(STREETS)}暖蜂驿站", "街道级", rng.randint(20, 300))
+                    f"{rng.choice(STREETS)}街道总工会", f"{rng.choice(STREETS)}暖蜂驿站", "街道级",
+                    rng.randint(20, 300))
         for i in range(n_events)
     ]
     total = sum(e.attendances for e in events)

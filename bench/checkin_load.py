@@ -277,7 +277,7 @@ async def run_load(url: str, people: list[dict[str, str]], connections: int, *, 
                     outcome.errors += 1
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker(c, e) for c, e in zip(clients, extras)))
+        await asyncio.gather(*(worker(c, e) for c, e in zip(clients, extras, strict=False)))
         outcome.wall = time.perf_counter() - started
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))

@@ -79,7 +79,8 @@ def load_year(n_checkins: int, rng: random.Random) -> dict[str, Any]:
     n_events = max(20, n_checkins // 50)
     n_people = max(500, n_checkins // 5)
     programs = [create_program(by=None, organization=root, year=now.year, name=f"工作要点第{i + 1}项",
-                               targets=[TargetSpec(SESSIONS, n_events // 20), TargetSpec(ATTENDANCES, n_checkins // 25)])
+                               targets=[TargetSpec(SESSIONS, n_events // 20),
+                                        TargetSpec(ATTENDANCES, n_checkins // 25)])
                 for i in range(30)]
     db.session.commit()
     org_ids = [o.id for o in orgs]

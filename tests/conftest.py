@@ -15,6 +15,7 @@ from sqlalchemy import Integer, text
 
 from eventsvc import create_app
 from eventsvc.extensions import db as _db
+from eventsvc.extensions import limiter
 from tests.factories import *  # noqa: F403  (factory fixtures)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -109,6 +110,12 @@ def app(_session_app: Flask, _schema: None) -> Iterator[Flask]:
         yield _session_app
         _empty_tables()
         _db.engine.dispose()
+    # Per-process state that a fresh app would not have: console SMS kept for the page, rate-limit counters.
+    sender = _session_app.extensions.get("sms")
+    if hasattr(sender, "clear"):
+        sender.clear()
+    if getattr(limiter, "_storage", None) is not None:  # only when a test turned limits on
+        limiter.reset()
     _session_app.config.clear()
     _session_app.config.update(saved)
 

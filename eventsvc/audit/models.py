@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -30,20 +30,20 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     actor_kind: Mapped[str] = mapped_column(String(10), default=ACTOR_USER)
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     # The username as it was: the entry must read the same after a rename.
     actor_name: Mapped[str] = mapped_column(String(100), default="")
     device_hash: Mapped[str] = mapped_column(String(64), default="")
     action: Mapped[str] = mapped_column(String(60), index=True)
     object_type: Mapped[str] = mapped_column(String(40), default="")
-    object_id: Mapped[Optional[int]] = mapped_column(Integer)
-    organization_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organization.id"), index=True)
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     # {"field": [before, after]} for edits, or other structured detail; personal data masked.
-    changes: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    actor: Mapped[Optional[User]] = relationship()
-    organization: Mapped[Optional[Organization]] = relationship()
+    actor: Mapped[User | None] = relationship()
+    organization: Mapped[Organization | None] = relationship()
 
     @property
     def actor_label(self) -> str:

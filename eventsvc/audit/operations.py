@@ -1,10 +1,11 @@
 """Writing audit entries. Every domain operation calls `record` in the same transaction as its change."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Optional, Union
+from typing import Any
 
 from sqlalchemy import delete
 
@@ -22,7 +23,7 @@ class WorkerActor:
     device_hash: str = ""
 
 
-Actor = Union[User, WorkerActor, None]  # None means "system" (CLI, seed, timers)
+Actor = User | WorkerActor | None  # None means "system" (CLI, seed, timers)
 
 # Field names whose values are personal data: masked in every summary and diff.
 _PHONE_FIELDS = ("phone", "mobile", "手机")
@@ -59,7 +60,7 @@ def changes_since(before: dict[str, Any], obj: Any) -> dict[str, list[Any]]:
     return {f: [before[f], after[f]] for f in before if before[f] != after[f]}
 
 
-def _organization_of(obj: Any) -> Optional[Organization]:
+def _organization_of(obj: Any) -> Organization | None:
     if obj is None:
         return None
     if isinstance(obj, Organization):
@@ -77,10 +78,10 @@ def record(
     obj: Any = None,
     *,
     summary: str = "",
-    changes: Optional[dict[str, Any]] = None,
+    changes: dict[str, Any] | None = None,
     object_type: str = "",
-    object_id: Optional[int] = None,
-    organization: Optional[Organization] = None,
+    object_id: int | None = None,
+    organization: Organization | None = None,
 ) -> AuditEntry:
     """Add one audit entry for `action` (e.g. "event.publish") on `obj`, in the current transaction."""
     if obj is not None and getattr(obj, "id", None) is None:

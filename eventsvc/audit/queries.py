@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import Select, or_, select
 
@@ -10,7 +9,7 @@ from eventsvc.audit.models import AuditEntry
 from eventsvc.orgs.models import Organization, User
 
 
-def entries_in_scope(user: User) -> Select[tuple[AuditEntry]]:
+def entries_in_scope(user: User) -> Select[AuditEntry]:
     """Entries about units within the user's subtree (district users: all, including unit-less entries)."""
     stmt = select(AuditEntry).outerjoin(Organization, AuditEntry.organization_id == Organization.id)
     if user.scope_path:
@@ -19,16 +18,16 @@ def entries_in_scope(user: User) -> Select[tuple[AuditEntry]]:
 
 
 def filter_entries(
-    stmt: Select[tuple[AuditEntry]],
+    stmt: Select[AuditEntry],
     *,
     actor: str = "",
     action: str = "",
     object_type: str = "",
-    object_id: Optional[int] = None,
-    organization: Optional[Organization] = None,
-    since: Optional[datetime] = None,
-    until: Optional[datetime] = None,
-) -> Select[tuple[AuditEntry]]:
+    object_id: int | None = None,
+    organization: Organization | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[AuditEntry]:
     """Narrow an entry query by the audit page's filters (action is a prefix: "event." matches all event actions)."""
     if actor:
         stmt = stmt.where(or_(AuditEntry.actor_name == actor, AuditEntry.actor_kind == actor))

@@ -114,7 +114,7 @@ def parse_plan_text(text: str, year: int | None = None, directory: UnitDirectory
             continue
         if current is not None:
             current.append(raw)
-    for (written, sec, sub, sec_num), body in zip(heads, bodies):
+    for (written, sec, sub, sec_num), body in zip(heads, bodies, strict=False):
         label = f"{sec_num}-{written}" if restarted and sec_num else written
         plan.items.append(_build_item(label, sec, sub, body, units))
     if restarted:
@@ -216,7 +216,7 @@ def docx_text(source: str | Path | IO[bytes]) -> tuple[str, list[str]]:
     """A .docx as plan text: bold runs wrapped in ** **, headings prefixed with #, Word auto-numbers written out."""
     import docx  # python-docx; imported here so the text parser works without it
     from docx.opc.exceptions import PackageNotFoundError
-    from lxml.etree import XMLSyntaxError
+    from lxml.etree import XMLSyntaxError  # type: ignore[import-untyped]
 
     try:
         document = docx.Document(source)  # type: ignore[arg-type]

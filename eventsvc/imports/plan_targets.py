@@ -47,16 +47,19 @@ FIGURE_RE = re.compile(rf"(?:{NUMBER_RE.pattern})\s*(?P<unit>{'|'.join(UNITS)})"
 LEVEL_RE = re.compile(rf"(?P<level>市级|区级|街道级|社区级|省级|国家级|园区级)\s*(?:{NUMBER_RE.pattern})\s*(?P<unit>"
                       rf"{'|'.join(UNITS)})")
 
-CUES = ("不少于", "不低于", "至少", "超过", "达到", "力争", "累计", "稳定在", "保持在", "保持", "均达", "达", "超", "在")
+CUES = ("不少于", "不低于", "至少", "超过", "达到", "力争", "累计", "稳定在", "保持在", "保持", "均达", "达", "超",
+        "在")
 CN_CUES = ("至少", "不少于", "不低于", "超过", "达到", "组建", "打造", "培育", "培养", "开展", "举办", "组织", "建设",
            "发展", "新增", "完成", "建立", "覆盖", "服务", "达", "超")
 CN_CUE_RE = re.compile(rf"(?:{'|'.join(CN_CUES)})[^，。；;、\n]{{0,4}}$")
 PUNCT = "，。；;！？、）)\n"
 THRESHOLD_BEFORE = re.compile(r"(?:不足|低于|未满|未达|(?<!不)少于)\s*$")
 THRESHOLD_NOUN_AFTER = re.compile(r"^(?:企业|单位|公司|规模|以下)")
-ASPECT_AFTER = re.compile(r"^(?:方面|领域|层面|维度|环节|板块|类别|职能部门|部门|具体措施|措施|核心制度|制度|重点任务|任务)")
+ASPECT_AFTER = re.compile(r"^(?:方面|领域|层面|维度|环节|板块|类别|职能部门|部门|具体措施|措施|核心制度|制度"
+                          r"|重点任务|任务)")
 OUTCOME_PEOPLE = re.compile(r"会员|人才|能手|代表|讲师|导师|信息员|工匠|劳模|骨干|队员|志愿者|指导员|工作者|典型|先进")
-OUTCOME_THINGS = re.compile(r"驿站|站点|示范点|阵地|工作室|之家|小屋|项目|基地|品牌|平台|案例|中心|课程|打造|建设|培育|新增")
+OUTCOME_THINGS = re.compile(r"驿站|站点|示范点|阵地|工作室|之家|小屋|项目|基地|品牌|平台|案例|中心|课程"
+                            r"|打造|建设|培育|新增")
 SESSION_WORDS = re.compile(r"活动|赛|宣讲|讲座|培训|演出|服务")
 OUTCOME_ITEMS = re.compile(r"项目|成果|创新|课题|专利|案例")
 

@@ -55,15 +55,16 @@ def event_header(event: Event) -> EventHeader:
     )
 
 
-def roster_select(event_id: int) -> Select[Any]:
+def roster_select(event_id: int) -> Select[*tuple[Any, ...]]:
     """Return the statement for an event's roster lines, sorted by check-in time (see to_roster_row)."""
-    return (
+    stmt: Select[*tuple[Any, ...]] = (
         select(Participant.name, Participant.phone, Participant.workplace, Participant.group,
                CheckIn.checked_in_at, CheckIn.method, CheckIn.checked_out_at)
         .join(Participant, Participant.id == CheckIn.participant_id)
         .where(CheckIn.event_id == event_id)
         .order_by(CheckIn.checked_in_at, CheckIn.id)
     )
+    return stmt
 
 
 def to_roster_row(line: Any) -> RosterRow:
@@ -176,10 +177,10 @@ def ledger_data(program: Program, user: User, *, now: datetime | None = None) ->
     )
 
 
-def program_check_ins_select(program: Program, user: User) -> Select[Any]:
+def program_check_ins_select(program: Program, user: User) -> Select[*tuple[Any, ...]]:
     """Return the statement for program_check_ins (see to_program_check_in)."""
     org = aliased(Organization)
-    stmt = (
+    stmt: Select[*tuple[Any, ...]] = (
         select(Event.starts_at, Event.title, org.name, Participant.name, Participant.phone, Participant.workplace,
                Participant.group, CheckIn.checked_in_at, CheckIn.method, CheckIn.checked_out_at)
         .select_from(CheckIn)

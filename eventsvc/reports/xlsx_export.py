@@ -35,7 +35,7 @@ IMPORT_COLUMNS = [("姓名", 12), ("手机号", 15), ("单位", 30), ("人群类
 
 def _sheet(wb: Workbook, title: str, columns: Sequence[tuple[str, float]]) -> Worksheet:
     """Create a write-only sheet with column widths, a frozen bold header row."""
-    ws = wb.create_sheet(title)
+    ws: Worksheet = wb.create_sheet(title)
     for i, (_, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
@@ -73,13 +73,13 @@ class _Stamp:
         self.ws = ws
         proto = WriteOnlyCell(ws, value=None)
         proto.number_format = number_format
-        self.style = proto._style
+        self.style = proto._style  # type: ignore[attr-defined]  # private but stable: copying is 10x faster
 
     def __call__(self, value: datetime | None) -> Any:
         if value is None:
             return None
         cell = WriteOnlyCell(self.ws, value=to_local(value))
-        cell._style = copy(self.style)
+        cell._style = copy(self.style)  # type: ignore[attr-defined]
         return cell
 
 
@@ -177,7 +177,7 @@ def write_ledger_xlsx(out: IO[bytes], ledger: LedgerData, checkins: Iterable[Pro
 def build_import_template_xlsx(event: EventHeader, groups: Sequence[str]) -> bytes:
     """Return the sheet staff fill in from a paper sign-in sheet, then upload."""
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     ws.title = "签到名单"
     for i, (name, width) in enumerate(IMPORT_COLUMNS, start=1):
         cell = ws.cell(row=1, column=i, value=name)

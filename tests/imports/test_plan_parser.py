@@ -143,7 +143,8 @@ def test_two_rates_named_by_one_figure() -> None:
 
 def test_level_split_that_does_not_add_up_warns() -> None:
     item = _one("开展系列活动 20 项（区级 5 项、街道级 14 项）。")
-    assert _figures(item) == [(20, "项", "sessions", ""), (5, "项", "sessions", "区级"), (14, "项", "sessions", "街道级")]
+    assert _figures(item) == [(20, "项", "sessions", ""), (5, "项", "sessions", "区级"),
+                              (14, "项", "sessions", "街道级")]
     assert any("合计 19" in w and "20" in w for w in item.warnings)
 
 
@@ -241,7 +242,8 @@ def test_directory_from_organizations_expands_district_federations() -> None:
             SimpleNamespace(name="平湖街道总工会", short_name="平湖", kind="street"),
             SimpleNamespace(name="龙岗区物流行业工会联合会", short_name="物流行业工联会", kind="federation")]
     directory = UnitDirectory.from_organizations(rows, aliases={"物流工联": "龙岗区物流行业工会联合会"})
-    item = parse_plan_text("1．测试。开展宣讲 3 场。（牵头部室：权益部，参与单位：各街道总工会，区直管工联合会、物流工联）",
+    item = parse_plan_text("1．测试。开展宣讲 3 场。"
+                           "（牵头部室：权益部，参与单位：各街道总工会，区直管工联合会、物流工联）",
                            2026, directory).items[0]
     assert item.lead == ["权益保障部"]
     assert item.participants == ["平湖街道总工会", "龙岗区物流行业工会联合会"]

@@ -43,6 +43,11 @@ class ConsoleSender:
         log.info("SMS (console, not sent) to %s [%s] %s", mask_phone(phone), template, shown)
         return SendResult(True, message_id=message_id)
 
+    def clear(self) -> None:
+        """Forget the kept messages (tests share one app)."""
+        with self._lock:
+            self._messages.clear()
+
     def messages(self) -> list[ConsoleMessage]:
         """Return the kept messages, oldest first."""
         with self._lock:
