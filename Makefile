@@ -17,7 +17,7 @@ lock: $(VENV)/bin/uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements.lock --python-version 3.11 -q \
 		-o requirements-dev.lock
 
-.PHONY: lock setup setup-dev run serve lint test test-sqlite test-pg system-deps migrate seed bench clean
+.PHONY: lock setup setup-dev run serve serve-config lint test test-sqlite test-pg system-deps migrate seed bench clean
 
 $(VENV)/bin/uv:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -52,8 +52,16 @@ run: seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Production-style serving on the same machine (set SECRET_KEY and EVENTSVC_ENV=production).
-serve: migrate
+serve: serve-config migrate
 	$(BIN)/gunicorn -w 2 -k gthread --threads 4 -b $(HOST):$(PORT) wsgi:app
+
+# The app refuses to serve with the development key (eventsvc/config.py: secret_key_problem); say what to set.
+serve-config:
+	@if [ "$${#SECRET_KEY}" -lt 32 ]; then \
+		echo "make serve: set a secret key of at least 32 bytes and the environment first, e.g."; \
+		echo "  export EVENTSVC_ENV=production SECRET_KEY=\"\$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')\""; \
+		echo "  export DATABASE_URL=postgresql+psycopg://USER@HOST/DB EVENTSVC_SMS_BACKEND=aliyun   # see README"; \
+		exit 1; fi
 
 system-deps:
 	bash scripts/install-system-deps.sh

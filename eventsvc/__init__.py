@@ -7,7 +7,8 @@ from flask import Flask
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 
-from eventsvc.config import INSTANCE_DIR, load_config
+from eventsvc.config import INSTANCE_DIR, load_config, secret_key_problem
+from eventsvc.core.inputs import init_input_checks
 from eventsvc.core.ratelimits import init_rate_limits
 from eventsvc.core.sms import get_sms_sender
 from eventsvc.extensions import csrf, db, login_manager, migrate
@@ -17,8 +18,9 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     """Build the Flask app: config, extensions, blueprints, CLI. Does no database work."""
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(load_config(config))
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set outside development (environment variable SECRET_KEY)")
+    problem = secret_key_problem(app.config)
+    if problem:
+        raise RuntimeError(problem)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -26,6 +28,11 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
+    if app.config.get("PROXY_FIX_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "orgs.login"
@@ -34,6 +41,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     init_rate_limits(app)
     get_sms_sender(app)  # fails now, not at the first code sent, when the SMS settings cannot work
 
+    init_input_checks(app)  # before the blueprints: their <int:…> rules take the bounded converter
     _register_blueprints(app)
     _register_template_helpers(app)
 
@@ -45,12 +53,9 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
 
     register_cli(app)
 
-    @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    from eventsvc.core.headers import init_security_headers
+
+    init_security_headers(app)
 
     return app
 
@@ -62,26 +67,40 @@ def _migrations_dir() -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from eventsvc.audit.views import bp as audit_bp
+    from eventsvc.checkin.public.verify import bp as checkin_verify_bp
     from eventsvc.checkin.public.views import bp as checkin_public_bp
     from eventsvc.checkin.scanner.views import bp as checkin_scanner_bp
+    from eventsvc.checkin.staff.review_views import bp as checkin_review_bp
     from eventsvc.checkin.staff.views import bp as checkin_staff_bp
     from eventsvc.events.views import bp as events_bp
+    from eventsvc.imports.plan_views import bp as plan_import_bp
     from eventsvc.imports.views import bp as imports_bp
+    from eventsvc.orgs.admin.units_views import bp as admin_units_bp
     from eventsvc.orgs.views import bp as orgs_bp
+    from eventsvc.privacy.views import bp as privacy_bp
+    from eventsvc.programs.reported_views import bp as programs_reported_bp
     from eventsvc.programs.views import bp as programs_bp
     from eventsvc.progress.program_views import bp as progress_programs_bp
     from eventsvc.progress.views import bp as progress_bp
     from eventsvc.reports.views import bp as reports_bp
 
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(privacy_bp)
+    app.register_blueprint(programs_reported_bp)
+    app.register_blueprint(checkin_verify_bp)
+    app.register_blueprint(checkin_review_bp)
     for bp in (orgs_bp, programs_bp, events_bp, checkin_public_bp, checkin_staff_bp, checkin_scanner_bp,
-               progress_bp, progress_programs_bp, reports_bp, imports_bp):
+               progress_bp, progress_programs_bp, reports_bp, imports_bp, plan_import_bp, admin_units_bp):
         app.register_blueprint(bp)
 
-    from eventsvc.orgs.models import User
+    from eventsvc.orgs.admin.users_views import bp as admin_users_bp
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    app.register_blueprint(admin_users_bp)
+
+    from eventsvc.orgs.sessions import load_user
+
+    login_manager.user_loader(load_user)  # refuses stale session versions and inactive accounts
 
     @login_manager.unauthorized_handler
     def unauthorized():  # type: ignore[no-untyped-def]
@@ -103,6 +122,12 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["local_time"] = lambda dt: fmt_local(dt, "%H:%M")
     app.jinja_env.filters["local_date"] = lambda dt: fmt_local(dt, "%Y-%m-%d")
+
+    from eventsvc.core.figures import fmt_figure
+    from eventsvc.programs.models import SOURCE_LABELS
+
+    app.jinja_env.filters["figure"] = fmt_figure  # 3.2, 1600; figure(2) for money: 3.20
+    app.jinja_env.globals["source_labels"] = SOURCE_LABELS
 
 
 @sa_event.listens_for(Engine, "connect")

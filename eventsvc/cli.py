@@ -11,9 +11,27 @@ from eventsvc.extensions import db
 
 def register_cli(app: Flask) -> None:
     """Attach the project's commands to `flask`."""
+    from eventsvc.audit.cli import audit_cli
     from eventsvc.imports.cli import imports_cli
 
     app.cli.add_command(imports_cli)
+
+    from eventsvc.orgs.users_cli import users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
+
+    from eventsvc.orgs.cli import orgs_cli
+
+    app.cli.add_command(orgs_cli)
+
+    from eventsvc.imports.plan_cli import plan as plan_cli
+
+    app.cli.add_command(plan_cli)
+
+    from eventsvc.privacy.cli import privacy_cli
+
+    app.cli.add_command(privacy_cli)
 
     @app.cli.command("create-admin")
     @click.option("--username", prompt="用户名")
@@ -38,7 +56,7 @@ def register_cli(app: Flask) -> None:
     def seed_demo(if_empty: bool) -> None:
         """Load the 2026 demo: organizations, users, programs with the plan's targets, events, check-ins."""
         from eventsvc.orgs.models import Organization
-        from eventsvc.seed import DEMO_LOGINS, seed_demo_data
+        from eventsvc.seed import DEMO_LOGINS, DEMO_PASSWORD, seed_demo_data
 
         if if_empty and db.session.scalar(select(Organization.id).limit(1)) is not None:
             click.echo("数据库已有数据，跳过演示数据。")
@@ -46,6 +64,6 @@ def register_cli(app: Flask) -> None:
             summary = seed_demo_data()
             db.session.commit()
             click.echo(f"演示数据已就绪：{summary}")
-        click.echo("演示账号（密码均为 demo12345）：")
+        click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, who in DEMO_LOGINS:
             click.echo(f"  {username:<10} {who}")

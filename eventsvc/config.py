@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+DEV_SECRET_KEY = "dev-only-insecure-key"
+MIN_SECRET_KEY_BYTES = 32
 INSTANCE_DIR = Path(os.environ.get("EVENTSVC_INSTANCE_PATH", Path.cwd() / "instance")).resolve()
 
 
 class Config:
     ENV_NAME = "development"
-    SECRET_KEY: str | None = "dev-only-insecure-key"
+    SECRET_KEY: str | None = DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'eventsvc.sqlite3'}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    # Check a pooled connection before use: after a PostgreSQL restart requests reconnect instead of failing.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None  # a check-in form left open on a phone all day must still submit
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -20,6 +24,8 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     # Public base URL printed in QR codes and posters; empty means "use the request's host".
     PUBLIC_BASE_URL = ""
+    # Proxies in front of the app that set X-Forwarded-For/Proto/Host (nginx on the same host: 1); 0 trusts none.
+    PROXY_FIX_HOPS = 0
     CHECKIN_OPENS_MINUTES_BEFORE = 60
     DYNAMIC_QR_REFRESH_SECONDS = 15
     DYNAMIC_QR_VALID_SECONDS = 60
@@ -35,6 +41,28 @@ class Config:
     UPLOAD_MAX_PHOTO_BYTES = 20 * 1024 * 1024
     UPLOAD_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
     UPLOAD_MAX_PHOTO_PIXELS = 80_000_000  # above phones' 64 MP modes, below Pillow's own bomb warning
+
+    # --- Input and upload limits (eventsvc/core/inputs.py, eventsvc/imports/xlsx.py) -------------------
+    JSON_MAX_BYTES = 1024 * 1024  # a JSON body (the scanner's offline batch of 500 is ~150 KB)
+    XLSX_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # sum of the zip's members as declared, checked before reading
+    XLSX_MAX_RATIO = 100  # uncompressed/compressed per member; Excel's own files stay under ~20
+    XLSX_MAX_CELLS = 500_000  # cells read (empty ones included), so an empty-row bomb stops early
+    XLSX_MAX_TEXT = 2000  # characters in one cell
+    XLSX_MAX_SECONDS = 20
+    HSTS_SECONDS = 0  # Strict-Transport-Security max-age; production sends a year
+
+    # --- Worker trust (eventsvc/checkin/public, checkin/operations/review.py) ---------------------------
+    # One phone may check in this many different people at one event (someone helping colleagues); its
+    # further check-ins are stored as 待核实 and counted only once an organizer confirms them.
+    PENDING_DEVICE_LIMIT = 3
+    # Shown above every public check-in and registration form, with a required consent box (PIPL):
+    # who holds the data, what for, how long, whom to contact. Set the contact line for your deployment.
+    PRIVACY_NOTICE = (
+        "您填写的姓名、手机号、单位和人群类别由龙岗区总工会及本场活动主办单位保存，"
+        "仅用于本次活动签到统计和工会服务，不会向第三方提供；自最后一次参加活动起保存 3 年，之后匿名化处理。"
+        "如需查询、更正或删除您的信息，请联系本场活动主办单位或龙岗区总工会办公室。"
+    )
+    PRIVACY_CONSENT_LABEL = "我已阅读并同意上述个人信息使用说明"
 
     # --- SMS (eventsvc/core/sms): EVENTSVC_SMS_BACKEND = console | aliyun | tencent -------------------
     SMS_BACKEND = "console"  # writes codes to the log; refused in production
@@ -67,6 +95,18 @@ class Config:
     # Door staff scan at most one person every 1-2 s; offline sync replays a queue in a burst.
     RATELIMIT_SCANNER_PER_USER = "240/minute"
 
+    # --- Audit log (eventsvc/audit) ----------------------------------------------------------------------
+    AUDIT_RETENTION_DAYS = 0  # `flask audit purge` deletes entries older than this; 0 keeps them forever
+
+    # --- Staff logins (eventsvc/orgs/operations/logins.py): failures per typed username and per client IP -------
+    LOGIN_MAX_FAILURES = 5  # wrong passwords for one username within the window before it locks
+    LOGIN_MAX_FAILURES_PER_IP = 30  # a street office of 20 staff shares one address
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_LOCKOUT_MINUTES = 15
+
+    # --- Privacy (eventsvc/privacy): `flask privacy purge` anonymizes people inactive this long ------------
+    PRIVACY_RETENTION_DAYS = 3 * 365
+
 
 class TestConfig(Config):
     ENV_NAME = "testing"
@@ -83,6 +123,7 @@ class ProductionConfig(Config):
     SMS_BACKEND = ""  # must be chosen (aliyun or tencent); console is refused here
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = 365 * 24 * 3600
 
 
 _INT_KEYS = {
@@ -90,7 +131,15 @@ _INT_KEYS = {
     "DYNAMIC_QR_FORM_GRACE_SECONDS", "UNDO_WINDOW_MINUTES", "PARTICIPANT_COOKIE_DAYS", "PAGE_SIZE",
     "MAX_CONTENT_LENGTH", "IMPORT_MAX_BYTES",
 }
+_INT_KEYS |= {"PROXY_FIX_HOPS"}
+_INT_KEYS |= {"PENDING_DEVICE_LIMIT"}
 _INT_KEYS |= {"UPLOAD_MAX_PHOTO_BYTES", "UPLOAD_MAX_DOCUMENT_BYTES", "UPLOAD_MAX_PHOTO_PIXELS"}
+_INT_KEYS |= {"PRIVACY_RETENTION_DAYS"}
+_INT_KEYS |= {"AUDIT_RETENTION_DAYS"}
+_INT_KEYS |= {"JSON_MAX_BYTES", "XLSX_MAX_UNCOMPRESSED_BYTES", "XLSX_MAX_RATIO", "XLSX_MAX_CELLS",
+              "XLSX_MAX_TEXT", "XLSX_MAX_SECONDS", "HSTS_SECONDS"}
+_INT_KEYS |= {"LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_IP", "LOGIN_FAILURE_WINDOW_MINUTES",
+              "LOGIN_LOCKOUT_MINUTES"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "WTF_CSRF_ENABLED"}
 _BOOL_KEYS |= {"RATELIMIT_ENABLED", "RATELIMIT_HEADERS_ENABLED"}
 
@@ -98,7 +147,8 @@ _BOOL_KEYS |= {"RATELIMIT_ENABLED", "RATELIMIT_HEADERS_ENABLED"}
 def load_config(config: dict[str, Any] | type | None) -> dict[str, Any]:
     """Build the effective settings: class defaults, then environment, then explicit overrides."""
     env_name = os.environ.get("EVENTSVC_ENV", "development")
-    base: type = ProductionConfig if env_name == "production" else Config
+    # Anything but "development" (a typo, "staging", "prod") gets production's rules, never the dev defaults.
+    base: type = Config if env_name == "development" else ProductionConfig
     overrides: dict[str, Any] = {}
     if isinstance(config, type):
         base = config
@@ -122,3 +172,27 @@ def load_config(config: dict[str, Any] | type | None) -> dict[str, Any]:
         settings["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     settings.update(overrides)
     return settings
+
+
+def secret_key_problem(settings: Mapping[str, Any]) -> str | None:
+    """Say why the app must not start with this SECRET_KEY, or None when it may.
+
+    The development key (or any short key) is accepted only by tests and by the `flask` command in development
+    (`make run`); anything else, such as gunicorn serving wsgi.py, is treated as production whatever EVENTSVC_ENV
+    says, because a known key lets anyone forge a logged-in session.
+    """
+    key = settings.get("SECRET_KEY") or ""
+    if settings.get("TESTING"):
+        return None if key else "SECRET_KEY must be set"
+    developing = settings.get("ENV_NAME") == "development" and os.environ.get("FLASK_RUN_FROM_CLI") == "true"
+    if developing and key:
+        return None
+    how = ("set SECRET_KEY to a random value of at least 32 bytes, e.g. "
+           "SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\" and EVENTSVC_ENV=production")
+    if not key:
+        return f"SECRET_KEY must be set outside development: {how}"
+    if key == DEV_SECRET_KEY:
+        return f"SECRET_KEY is the development key, which must never serve real users: {how}"
+    if len(str(key).encode()) < MIN_SECRET_KEY_BYTES:
+        return f"SECRET_KEY is shorter than {MIN_SECRET_KEY_BYTES} bytes: {how}"
+    return None

@@ -2,7 +2,6 @@
 from eventsvc.audit.models import AuditEntry
 from eventsvc.checkin.models import (
     CheckIn,
-    CheckInUndo,
     Participant,
     Registration,
     ScanRecord,
@@ -10,11 +9,13 @@ from eventsvc.checkin.models import (
 from eventsvc.core.verification import PhoneVerification
 from eventsvc.events.models import Event, EventQuantity
 from eventsvc.imports.models import ImportPreview
+from eventsvc.imports.plan_models import PlanUnitAlias
 from eventsvc.orgs.models import Organization, User
 from eventsvc.programs.models import Program, Target
+from eventsvc.programs.reported_models import ReportedFigure
 
 __all__ = [
-    "AuditEntry", "CheckIn", "CheckInUndo", "Event", "EventQuantity", "ImportPreview", "Organization", "Participant",
-    "PhoneVerification", "Program",
-    "Registration", "ScanRecord", "Target", "User",
+    "AuditEntry", "CheckIn", "Event", "EventQuantity", "ImportPreview", "Organization", "Participant",
+    "PhoneVerification", "PlanUnitAlias", "Program",
+    "Registration", "ReportedFigure", "ScanRecord", "Target", "User",
 ]

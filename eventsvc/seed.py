@@ -29,7 +29,7 @@ from eventsvc.orgs.operations import create_organization, create_user
 from eventsvc.programs.models import ATTENDANCES, CUSTOM, SESSIONS, Program
 from eventsvc.programs.operations import TargetSpec, create_program
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo-lg-2026"  # meets the password policy (eventsvc/core/passwords.py)
 DISTRICT_NAME = "深圳市龙岗区总工会"
 DEPARTMENTS = ["办公室", "宣教服务部", "权益保障部", "组织建设部"]
 # Street federations with one real community of each, for a third level in the tree.

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Integer, text
@@ -17,6 +17,7 @@ from eventsvc import create_app
 from eventsvc.extensions import db as _db
 from eventsvc.extensions import limiter
 from tests.factories import *  # noqa: F403  (factory fixtures)
+from tests.factories import TEST_PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -42,10 +43,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+def _forget_request_user(sender: Flask, **extra: Any) -> None:
+    """Requests made inside a test share the test's app context, hence `g`: drop Flask-Login's cached user so
+    each request loads it from its own cookies, as on a real server (one app context per request)."""
+    g.pop("_login_user", None)
+
+
 @pytest.fixture(scope="session")
 def _session_app(database_url: str) -> Flask:
     """One app for the whole run: building one compiles ~50 URL rules (40 ms), too much to repeat per test."""
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
+    request_started.connect(_forget_request_user, app)
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -124,6 +133,7 @@ def app(_session_app: Flask, _schema: None) -> Iterator[Flask]:
 def fresh_app(database_url: str, _schema: None) -> Iterator[Flask]:
     """An app of the test's own, for tests that add routes (a shared app refuses them after its first request)."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False})
+    request_started.connect(_forget_request_user, app)
     with app.app_context():
         yield app
         _empty_tables()
@@ -147,9 +157,9 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def login(client: FlaskClient) -> Callable[..., FlaskClient]:
-    """Log a user in on the test client: login(user) (factories set password 'password123')."""
+    """Log a user in on the test client: login(user) (factories set TEST_PASSWORD)."""
 
-    def do_login(user: Any, password: str = "password123") -> FlaskClient:
+    def do_login(user: Any, password: str = TEST_PASSWORD) -> FlaskClient:
         client.post("/logout")
         resp = client.post("/login", data={"username": user.username, "password": password})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]

@@ -24,6 +24,8 @@ from eventsvc.programs.operations import TargetSpec
 from eventsvc.programs.operations import create_program as op_create_program
 
 _seq = count(1)
+# Every factory-made account has this password (it satisfies eventsvc.core.passwords' policy).
+TEST_PASSWORD = "correct-horse-26"
 
 __all__ = [
     "create_org", "create_user", "create_program", "create_event", "create_participant", "create_check_in",
@@ -47,11 +49,11 @@ def create_org(app) -> Callable[..., Organization]:  # type: ignore[no-untyped-d
 
 @pytest.fixture
 def create_user(app, create_org) -> Callable[..., User]:  # type: ignore[no-untyped-def]
-    """create_user(role='organizer', org=None, username=None); password is 'password123'."""
+    """create_user(role='organizer', org=None, username=None); password is TEST_PASSWORD."""
 
     def make(role: str = "organizer", org: Organization | None = None, username: str | None = None) -> User:
         org = org or district_root() or create_org(kind=DISTRICT)
-        user = op_create_user(username or f"user{next(_seq)}", "password123", role, org, by=None)
+        user = op_create_user(username or f"user{next(_seq)}", TEST_PASSWORD, role, org, by=None)
         db.session.commit()
         return user
 
@@ -132,7 +134,7 @@ def build_tree() -> dict[str, Organization | User]:
     street_b = create_organization("坂田街道总工会", STREET, root, by=None, short_name="坂田街道总工会")
     community_a = create_organization("平湖街道白坭坑社区工联会", "federation", street_a, by=None,
                                       short_name="平湖街道白坭坑社")
-    users = {key: op_create_user(username, "password123", role, org, by=None) for key, username, role, org in [
+    users = {key: op_create_user(username, TEST_PASSWORD, role, org, by=None) for key, username, role, org in [
         ("admin", "admin", "admin", root),
         ("district_viewer", "dviewer", "viewer", root),
         ("org_a", "org_a", "organizer", street_a),

@@ -60,6 +60,13 @@ def changes_since(before: dict[str, Any], obj: Any) -> dict[str, list[Any]]:
     return {f: [before[f], after[f]] for f in before if before[f] != after[f]}
 
 
+def person_label(person: Any) -> str:
+    """Name a participant in a summary without personal data: 张** 138****5678."""
+    name = str(getattr(person, "name", "") or "")
+    masked_name = name[:1] + "*" * max(1, len(name) - 1) if name else ""
+    return f"{masked_name} {mask_phone(getattr(person, 'phone', '') or '')}".strip()
+
+
 def _organization_of(obj: Any) -> Organization | None:
     if obj is None:
         return None

@@ -32,7 +32,7 @@ def filter_entries(
     if actor:
         stmt = stmt.where(or_(AuditEntry.actor_name == actor, AuditEntry.actor_kind == actor))
     if action:
-        stmt = stmt.where(AuditEntry.action.startswith(action))
+        stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True))
     if object_type:
         stmt = stmt.where(AuditEntry.object_type == object_type)
     if object_id is not None:

@@ -1,4 +1,4 @@
-"""Participants and what they did at events: registrations, check-ins, undone check-ins, scans."""
+"""Participants and what they did at events: registrations, check-ins, scans (undos are audit entries)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,13 +16,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from eventsvc.core.timeutil import utcnow
 from eventsvc.db import Base, TimestampMixin, one_of
 from eventsvc.events.models import Event
-from eventsvc.orgs.models import User
+from eventsvc.orgs.models import Organization, User
 
 SELF_SCAN = "self"
 STAFF_SCAN = "staff"
 MANUAL = "manual"
 IMPORT = "import"
 METHOD_LABELS = {SELF_SCAN: "扫码自助", STAFF_SCAN: "工作人员扫码", MANUAL: "人工补录", IMPORT: "纸质导入"}
+
+# A check-in's review state: counted at once, or 待核实 until an organizer confirms it (a rejected one is
+# deleted, leaving an audit entry). Only "pending" is left out of every count.
+CHECKIN_OK = "ok"
+CHECKIN_PENDING = "pending"
+CHECKIN_CONFIRMED = "confirmed"
+CHECKIN_STATUS_LABELS = {CHECKIN_OK: "有效", CHECKIN_PENDING: "待核实", CHECKIN_CONFIRMED: "已核实"}
 
 REGISTERED = "registered"
 WAITLISTED = "waitlisted"
@@ -40,6 +47,13 @@ class Participant(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(40))
     workplace: Mapped[str] = mapped_column(String(100), default="")
     group: Mapped[str] = mapped_column("group_label", String(20), default="")
+    # Where the person was first recorded: only staff whose scope covers it (or district staff) may
+    # change the canonical details above; everyone else's input is kept on their own check-in.
+    first_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    # Set when retention or an erasure request replaced the personal fields (eventsvc.privacy).
+    anonymized_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    first_organization: Mapped[Organization | None] = relationship()
 
 
 class CheckIn(Base):
@@ -49,7 +63,9 @@ class CheckIn(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "participant_id"),
         Index("ix_check_in_event_time", "event_id", "checked_in_at"),
+        Index("ix_check_in_event_device", "event_id", "device_hash"),
         one_of("method", METHOD_LABELS),
+        one_of("status", CHECKIN_STATUS_LABELS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +77,18 @@ class CheckIn(Base):
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"))
     checked_out_at: Mapped[datetime | None] = mapped_column(DateTime)
     checked_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The details as given at this event (typed by the worker or by staff), shown on this event's pages
+    # instead of the participant's canonical ones, which the typist may not be entitled to see.
+    name_given: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    workplace_given: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # Where a self check-in came from: enough to spot one phone inventing people, not to identify anyone.
+    device_hash: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    client_ip: Mapped[str] = mapped_column(String(50), default="", server_default="")  # /24 or /48
+    user_agent: Mapped[str] = mapped_column(String(40), default="", server_default="")  # the family only
+    status: Mapped[str] = mapped_column(String(10), default=CHECKIN_OK, server_default=CHECKIN_OK)
+    pending_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship(lazy="joined")
@@ -71,30 +99,27 @@ class CheckIn(Base):
         return METHOD_LABELS.get(self.method, self.method)
 
     @property
+    def is_pending(self) -> bool:
+        return self.status == CHECKIN_PENDING
+
+    @property
+    def status_label(self) -> str:
+        return CHECKIN_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def shown_name(self) -> str:
+        """The name as given at this event (older rows, without one, show the participant's)."""
+        return self.name_given or self.participant.name
+
+    @property
+    def shown_workplace(self) -> str:
+        return self.workplace_given if self.name_given else self.participant.workplace
+
+    @property
     def duration_minutes(self) -> int | None:
         if self.checked_out_at is None:
             return None
         return max(0, int((self.checked_out_at - self.checked_in_at).total_seconds() // 60))
-
-
-class CheckInUndo(Base):
-    """The record a check-in leaves when staff undo it: who, when, and what was removed."""
-
-    __tablename__ = "check_in_undo"
-    __table_args__ = (one_of("method", METHOD_LABELS),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
-    checked_in_at: Mapped[datetime] = mapped_column(DateTime)
-    method: Mapped[str] = mapped_column(String(10))
-    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    undone_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    undone_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    reason: Mapped[str] = mapped_column(String(200), default="")
-
-    participant: Mapped[Participant] = relationship()
-    undone_by: Mapped[User] = relationship(foreign_keys=[undone_by_id])
 
 
 class Registration(TimestampMixin, Base):
@@ -115,6 +140,9 @@ class Registration(TimestampMixin, Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
     promoted_at: Mapped[datetime | None] = mapped_column(DateTime)
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # As given when registering: the e-ticket shows these, never the participant's stored details.
+    name_given: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    workplace_given: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship(lazy="joined")
@@ -122,6 +150,14 @@ class Registration(TimestampMixin, Base):
     @property
     def status_label(self) -> str:
         return REG_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def shown_name(self) -> str:
+        return self.name_given or self.participant.name
+
+    @property
+    def shown_workplace(self) -> str:
+        return self.workplace_given if self.name_given else self.participant.workplace
 
 
 class ScanRecord(Base):

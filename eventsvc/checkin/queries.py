@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from eventsvc.checkin.models import (
     CANCELLED,
+    CHECKIN_PENDING,
     REGISTERED,
     WAITLISTED,
     CheckIn,
@@ -23,11 +24,27 @@ CHECKED_IN = "checked_in"
 STATUS_FILTERS = {REGISTERED: "已报名", WAITLISTED: "候补中", CANCELLED: "已取消", CHECKED_IN: "已签到"}
 
 
+def counted_check_in() -> ColumnElement[bool]:
+    """The condition every count of check-ins uses: pending ones (待核实) are stored but not counted."""
+    return CheckIn.status != CHECKIN_PENDING
+
+
+def pending_check_ins(event: Event) -> list[CheckIn]:
+    """Return the event's pending check-ins, oldest first (the organizer's review list)."""
+    return list(db.session.scalars(
+        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.status == CHECKIN_PENDING)
+        .order_by(CheckIn.checked_in_at, CheckIn.id)
+    ))
+
+
 def event_stats(event: Event) -> dict[str, Any]:
     """Return the live figures of an event: check-ins (人次), check-outs, registrations, goal."""
     checked_in, checked_out = db.session.execute(
-        select(func.count(CheckIn.id), func.count(CheckIn.checked_out_at)).where(CheckIn.event_id == event.id)
+        select(func.count(CheckIn.id), func.count(CheckIn.checked_out_at))
+        .where(CheckIn.event_id == event.id, counted_check_in())
     ).one()
+    pending = db.session.scalar(
+        select(func.count(CheckIn.id)).where(CheckIn.event_id == event.id, CheckIn.status == CHECKIN_PENDING))
     by_status = dict(db.session.execute(
         select(Registration.status, func.count(Registration.id))
         .where(Registration.event_id == event.id).group_by(Registration.status)
@@ -37,6 +54,7 @@ def event_stats(event: Event) -> dict[str, Any]:
     return {
         "checked_in": checked_in or 0,
         "checked_out": checked_out or 0,
+        "pending": pending or 0,
         "present": (checked_in or 0) - (checked_out or 0),
         "registered": by_status.get(REGISTERED, 0),
         "waitlisted": by_status.get(WAITLISTED, 0),

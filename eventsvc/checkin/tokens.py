@@ -1,25 +1,26 @@
-"""Signed codes: dynamic check-in QR codes and the participant-remembering cookie.
+"""Signed codes: dynamic check-in QR codes; the encrypted device cookie that remembers a worker.
 
 A dynamic QR carries the event code signed with the time it was shown; a photo forwarded to a
 friend stops working once the code is older than DYNAMIC_QR_VALID_SECONDS.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import secrets
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from itsdangerous import (
-    BadSignature,
-    SignatureExpired,
-    TimestampSigner,
-    URLSafeTimedSerializer,
-)
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from eventsvc.core.exceptions import OperationError
 
 _DYNAMIC_SALT = "eventsvc.dynamic-qr"
 _PERSON_SALT = "eventsvc.participant-cookie"
-# The cookie on a worker's phone that remembers their details (signed, see dump_person).
+# The cookie on a worker's phone: an opaque device id and the details typed there (encrypted, see dump_person).
 PERSON_COOKIE = "evs_person"
 
 
@@ -51,23 +52,61 @@ def verify_dynamic_code(event_code: str, token: str | None, max_age: int | None 
         raise DynamicCodeRefused("这不是本场活动的二维码，请扫描会场屏幕上的二维码。", code="dynamic_invalid")
 
 
-def _person_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_PERSON_SALT)
+def _fernet() -> Fernet:
+    """The cipher of the device cookie: a key derived from SECRET_KEY, so rotating it forgets every device."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(_PERSON_SALT.encode() + b"\0" + secret).digest()))
 
 
-def dump_person(details: dict[str, Any]) -> str:
-    """Sign a worker's details for the cookie that makes the next check-in one tap."""
-    keep = {k: details.get(k, "") for k in ("name", "phone", "workplace", "group")}
-    return _person_serializer().dumps(keep)
+def seal(data: dict[str, Any]) -> str:
+    """Encrypt and authenticate a small JSON value (cookies and session entries that hold a phone)."""
+    return _fernet().encrypt(json.dumps(data, separators=(",", ":")).encode()).decode()
+
+
+def unseal(value: str | None, max_age: int | None = None) -> dict[str, Any] | None:
+    """Return what `seal` wrapped, or None when absent, forged, undecodable or older than max_age seconds."""
+    if not value or len(value) > 8192:
+        return None
+    try:
+        data = json.loads(_fernet().decrypt(value.encode(), ttl=max_age))
+    except (InvalidToken, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def new_device_id() -> str:
+    """Return a fresh opaque id for a phone that has no device cookie yet."""
+    return secrets.token_urlsafe(16)
+
+
+def device_hash(device_id: str) -> str:
+    """HMAC of the device id: what check-ins and audit entries store (the id itself stays on the phone)."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"device\0" + device_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def dump_person(details: dict[str, Any], *, device_id: str = "", verified: bool = False,
+                tickets: list[int] | None = None) -> str:
+    """Encrypt a device cookie remembering a worker's details (the one-tap check-in).
+
+    The cookie never holds the phone in clear: it is encrypted, and it proves nothing about the phone
+    unless `verified` (an SMS code was entered on this device) or for the `tickets` it lists.
+    """
+    keep = {k: str(details.get(k, "") or "") for k in ("name", "phone", "workplace", "group")}
+    return seal({"d": device_id or new_device_id(), "p": keep, "v": verified, "r": list(tickets or [])})
+
+
+def load_device(value: str | None) -> dict[str, Any] | None:
+    """Return the device cookie's content ({d, p, v, r}), or None when absent, forged or too old."""
+    max_age = int(current_app.config.get("PARTICIPANT_COOKIE_DAYS", 365)) * 86400
+    data = unseal(value, max_age=max_age)
+    if data is None or not isinstance(data.get("d"), str) or not data["d"]:
+        return None
+    return data
 
 
 def load_person(value: str | None) -> dict[str, str] | None:
-    """Return remembered details from the cookie, or None when absent, forged or too old."""
-    if not value:
-        return None
-    max_age = current_app.config.get("PARTICIPANT_COOKIE_DAYS", 365) * 86400
-    try:
-        data = _person_serializer().loads(value, max_age=max_age)
-    except BadSignature:
-        return None
-    return data if isinstance(data, dict) and data.get("phone") else None
+    """Return the remembered details from the device cookie, or None."""
+    data = load_device(value)
+    person = data.get("p") if data else None
+    return person if isinstance(person, dict) and person.get("phone") else None

@@ -34,6 +34,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:
+        from eventsvc.core.inputs import BadInput
+
+        if isinstance(exc, BadInput):  # its message says what was wrong with the input
+            return _respond(400, exc.description or MESSAGES[400])
         status = exc.code or 500
         return _respond(status, MESSAGES.get(status, exc.description or MESSAGES[500]))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import ipaddress
 import logging
 import secrets
 from datetime import datetime, timedelta
@@ -109,7 +110,7 @@ def start(phone: str, purpose: str, *, ip: str | None,
         return previous, StartOutcome.TOO_SOON
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     result: SendResult = (sender or get_sms_sender(current_app)).send(phone, "verify_code", {"code": code})
-    where = _truncate_ip(ip)
+    where = truncate_ip(ip)
     if not result.ok:
         log.warning("verification code for %s (%s) from %s not sent: %s", mask_phone(phone), purpose, where,
                     result.error_code)
@@ -176,11 +177,13 @@ def tries_left(verification: PhoneVerification) -> int:
     return max(0, MAX_ATTEMPTS - verification.attempts)
 
 
-def _truncate_ip(ip: str | None) -> str:
-    """Keep the /24 (IPv4) or /48 (IPv6): enough to see a burst in the log, not to identify a person."""
-    if not ip:
+def truncate_ip(ip: str | None) -> str:
+    """Keep the /24 (IPv4) or /48 (IPv6): enough to see a burst, not to identify a person."""
+    try:
+        address = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
         return "?"
-    if ":" in ip:
-        return ":".join(ip.split(":")[:3]) + "::/48"
-    parts = ip.split(".")
-    return ".".join(parts[:3] + ["0"]) + "/24" if len(parts) == 4 else "?"
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))

@@ -8,6 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -24,6 +25,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from wtforms.validators import Optional as OptionalValue
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from eventsvc.core.figures import Number, parse_figure
+from eventsvc.core.inputs import date_in_range, int_at_most
 from eventsvc.core.timeutil import from_local, to_local
 from eventsvc.events.models import (
     KINDS,
@@ -46,14 +49,17 @@ TIME_FIELDS = ("starts_at", "ends_at", "checkin_opens_at", "checkin_closes_at",
                "registration_opens_at", "registration_closes_at")
 PLAIN_FIELDS = ("title", "description", "level", "kind", "venue_name", "venue_address", "capacity",
                 "target_groups", "registration_mode", "registration_capacity", "waitlist_enabled",
-                "requires_registration", "qr_mode", "checkout_enabled", "expected_attendance")
+                "requires_registration", "qr_mode", "checkout_enabled", "expected_attendance",
+                "onsite_count", "onsite_note", "online_count", "online_note", "co_organizers")
+MAX_FIGURE = 10_000_000
 EXTRA_QUANTITY_ROWS = 2
 
 
 def _local_time(label: str, required: bool = False) -> DateTimeLocalField:
     # InputRequired (not DataRequired) so an unparsable time keeps its own message.
     first = InputRequired("请填写时间") if required else OptionalValue()
-    return DateTimeLocalField(label, validators=[first], format=LOCAL_FORMATS, invalid_value_message=BAD_TIME)
+    return DateTimeLocalField(label, validators=[first, date_in_range()], format=LOCAL_FORMATS,
+                              invalid_value_message=BAD_TIME)
 
 
 def _at_least(minimum: int, message: str) -> Callable[[Any, Any], None]:
@@ -66,8 +72,18 @@ def _at_least(minimum: int, message: str) -> Callable[[Any, Any], None]:
     return check
 
 
+def _at_most(maximum: int, message: str) -> Callable[[Any, Any], None]:
+    """Check a number's upper bound (decimals too: the column keeps hundredths in an INTEGER)."""
+
+    def check(form: Any, field: Any) -> None:
+        if field.data is not None and field.data > maximum:
+            raise ValidationError(message)
+
+    return check
+
+
 def _count(label: str) -> IntegerField:
-    return IntegerField(label, validators=[OptionalValue(), _at_least(1, "人数必须是正整数")],
+    return IntegerField(label, validators=[OptionalValue(), _at_least(1, "人数必须是正整数"), int_at_most()],
                         invalid_value_message=BAD_NUMBER)
 
 
@@ -96,8 +112,10 @@ class QuantityRow(Form):
 
     label = StringField("名称", validators=[Length(max=40, message="名称不能超过 40 个字")])
     unit = StringField("单位", validators=[Length(max=10, message="单位不能超过 10 个字")])
-    value = IntegerField("数量", validators=[OptionalValue(), _at_least(0, "数量不能为负数")],
-                         invalid_value_message=BAD_NUMBER)
+    # Decimals for money recorded per event (3.2 万元); stored as hundredths (core/figures.py).
+    value = DecimalField("数量", validators=[OptionalValue(), _at_least(0, "数量不能为负数"),
+                                           _at_most(MAX_FIGURE, "数量太大，请检查后重新填写")],
+                         places=None, invalid_value_message="请填写数字（最多两位小数）")
 
 
 class EventForm(ChineseForm):
@@ -136,6 +154,18 @@ class EventForm(ChineseForm):
     checkout_enabled = BooleanField("需要签退（记录离场时间）")
     expected_attendance = _count("预计参加人数")
 
+    # Issue 10 §3: attendance reported where names cannot be collected; §4: programs and joint organizers.
+    onsite_count = IntegerField("现场人数（填报）", validators=[OptionalValue(), _at_least(0, "人数不能为负数"),
+                                                          int_at_most(1_000_000)], invalid_value_message=BAD_NUMBER)
+    onsite_note = StringField("现场人数说明", validators=[Length(max=200, message="说明不能超过 200 个字")])
+    online_count = IntegerField("线上人次（填报）", validators=[OptionalValue(), _at_least(0, "人次不能为负数"),
+                                                          int_at_most(1_000_000)], invalid_value_message=BAD_NUMBER)
+    online_note = StringField("线上人次说明", validators=[Length(max=200, message="说明不能超过 200 个字")])
+    additional_program_ids = MultiCheckboxField("同时计入的项目", coerce=int)
+    co_organization_id = SelectField("联合主办单位", coerce=int, default=0)
+    co_organizers = StringField("其他联合单位（如：区人社局）",
+                                validators=[Length(max=200, message="不能超过 200 个字")])
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.quantity_errors: list[str] = []
@@ -159,15 +189,17 @@ class EventForm(ChineseForm):
         for name in TIME_FIELDS:
             values[name] = from_local(getattr(self, name).data)
         values["target_groups"] = list(self.target_groups.data or [])
+        values["co_organization_id"] = self.co_organization_id.data or None  # 0: none chosen
         return values
 
-    def quantity_rows(self) -> list[tuple[str, str, int]]:
+    def quantity_rows(self) -> list[tuple[str, str, Number]]:
         """Return the filled-in quantity rows; a label without a number is not recorded yet."""
-        rows = []
+        rows: list[tuple[str, str, Number]] = []
         for row in self.quantities:
             label = (row.form.label.data or "").strip()
-            if label and row.form.value.data is not None:
-                rows.append((label, (row.form.unit.data or "").strip(), int(row.form.value.data)))
+            value = parse_figure(str(row.form.value.data)) if row.form.value.data is not None else None
+            if label and value is not None:
+                rows.append((label, (row.form.unit.data or "").strip(), value))
         return rows
 
     def add_blank_quantity_rows(self, labels: Sequence[tuple[str, str]] = ()) -> None:
@@ -191,6 +223,8 @@ def event_form_data(event: Event) -> dict[str, Any]:
     data["program_id"] = event.program_id
     data["organization_id"] = event.organization_id
     data["quantities"] = [{"label": q.label, "unit": q.unit, "value": q.value} for q in event.quantities]
+    data["co_organization_id"] = event.co_organization_id or 0
+    data["additional_program_ids"] = [p.id for p in event.additional_programs]
     return data
 
 

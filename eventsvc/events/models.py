@@ -5,16 +5,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
+    Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventsvc.core.figures import Figure, Number
 from eventsvc.db import Base, TimestampMixin, one_of
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import Program
@@ -32,6 +35,15 @@ REG_OFF = "off"
 REG_ON = "on"
 QR_STATIC = "static"
 QR_DYNAMIC = "dynamic"
+
+
+# Programs an event also counts toward besides its primary one (issue 10 §4): each counts it once.
+event_program = Table(
+    "event_program",
+    Base.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("program_id", ForeignKey("program.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class Event(TimestampMixin, Base):
@@ -80,8 +92,19 @@ class Event(TimestampMixin, Base):
     checkout_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     expected_attendance: Mapped[int | None] = mapped_column(Integer)
 
+    # Reported attendance where names cannot be collected: a hall's headcount, an online lecture's viewers.
+    onsite_count: Mapped[int | None] = mapped_column(Integer)
+    onsite_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    online_count: Mapped[int | None] = mapped_column(Integer)
+    online_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Joint organizers: a unit of the tree, and/or outside bodies as free text (区人社局).
+    co_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    co_organizers: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
     program: Mapped[Program] = relationship()
-    organization: Mapped[Organization] = relationship()
+    organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
+    co_organization: Mapped[Organization | None] = relationship(foreign_keys=[co_organization_id])
+    additional_programs: Mapped[list[Program]] = relationship(secondary=event_program, order_by=Program.id)
     quantities: Mapped[list[EventQuantity]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventQuantity.id"
     )
@@ -111,6 +134,6 @@ class EventQuantity(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(40))
     unit: Mapped[str] = mapped_column(String(10), default="")
-    value: Mapped[int] = mapped_column(Integer, default=0)
+    value: Mapped[Number] = mapped_column(Figure, default=0)  # two decimals for money (3.2 万元)
 
     event: Mapped[Event] = relationship(back_populates="quantities")

@@ -6,7 +6,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from eventsvc.audit.labels import field_names
+from eventsvc.audit.operations import changes_since, snapshot
+from eventsvc.audit.operations import record as audit
 from eventsvc.core.exceptions import OperationError
+from eventsvc.core.figures import Number
+from eventsvc.core.permissions import can_manage_org
 from eventsvc.core.timeutil import utcnow
 from eventsvc.core.tokens import random_code
 from eventsvc.events.models import (
@@ -33,17 +38,22 @@ EDITABLE_FIELDS = (
     "capacity", "target_groups", "checkin_opens_at", "checkin_closes_at", "registration_mode",
     "registration_opens_at", "registration_closes_at", "registration_capacity", "waitlist_enabled",
     "requires_registration", "qr_mode", "checkout_enabled", "expected_attendance",
+    # Reported attendance (现场人数 / 线上人次) and joint organizers (issue 10 §3, §4).
+    "onsite_count", "onsite_note", "online_count", "online_note", "co_organization_id", "co_organizers",
 )
+MAX_REPORTED_ATTENDANCE = 1_000_000
 
 
 def _check_manager(by: User | None, org: Organization) -> None:
-    if by is not None and (not by.can_manage or not by.reaches(org)):
+    # Write scope, not read scope: a district department reads every event but changes only its own (§6).
+    if by is not None and not can_manage_org(by, org):
         raise OperationError("您无权管理该组织的活动", code="forbidden")
 
 
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     data = {k: v for k, v in values.items() if k in EDITABLE_FIELDS}
-    for key in ("title", "description", "venue_name", "venue_address"):
+    for key in ("title", "description", "venue_name", "venue_address", "onsite_note", "online_note",
+                "co_organizers"):
         if key in data:
             data[key] = (data[key] or "").strip()
     if "target_groups" in data and not isinstance(data["target_groups"], str):
@@ -76,6 +86,23 @@ def _validate(event: Event) -> None:
         raise OperationError("二维码模式无效", field="qr_mode")
     if event.requires_registration and event.registration_mode != REG_ON:
         raise OperationError("要求凭报名签到时，必须开启报名", field="requires_registration")
+    _validate_reported(event)
+
+
+def _validate_reported(event: Event) -> None:
+    """Check reported attendance and joint organizers (issue 10 §3, §4)."""
+    for field in ("onsite_count", "online_count"):
+        value = getattr(event, field)
+        if value is not None and not 0 <= value <= MAX_REPORTED_ATTENDANCE:
+            raise OperationError("填报人数应在 0 到 1000000 之间", field=field)
+    for field, limit in (("onsite_note", 200), ("online_note", 200), ("co_organizers", 200)):
+        if len(getattr(event, field) or "") > limit:
+            raise OperationError(f"最多 {limit} 字", field=field)
+    if event.co_organization_id is not None:
+        if db.session.get(Organization, event.co_organization_id) is None:
+            raise OperationError("联合主办单位无效", field="co_organization_id")
+        if event.co_organization_id == (event.organization.id if event.organization else event.organization_id):
+            raise OperationError("联合主办单位不能与主办单位相同", field="co_organization_id")
 
 
 def _new_code() -> str:
@@ -90,7 +117,7 @@ def create_event(
     organization: Organization,
     *,
     by: User | None,
-    quantities: Sequence[tuple[str, str, int]] = (),
+    quantities: Sequence[tuple[str, str, Number]] = (),
     **values: Any,
 ) -> Event:
     """Create a draft event of `organization` under `program`."""
@@ -108,7 +135,8 @@ def create_event(
     _validate(event)
     db.session.add(event)
     db.session.flush()
-    set_quantities(event, quantities, by=by)
+    _apply_quantities(event, quantities)
+    audit(by, "event.create", event, summary=f"创建活动“{event.title}”（草稿）")
     return event
 
 
@@ -118,12 +146,16 @@ def update_event(event: Event, *, by: User | None, organization: Organization | 
     _check_manager(by, event.organization)
     if event.status == CANCELLED:
         raise OperationError("活动已取消，不能再修改", code="cancelled")
+    before = snapshot(event, ("organization", *EDITABLE_FIELDS))
     if organization is not None and organization.id != event.organization_id:
         _check_manager(by, organization)
         event.organization = organization
     for key, value in _clean(values).items():
         setattr(event, key, value)
     _validate(event)
+    changes = changes_since(before, event)
+    if changes:  # saving an unchanged form is not a change
+        audit(by, "event.update", event, summary=f"修改活动“{event.title}”：{field_names(changes)}", changes=changes)
     db.session.flush()
     return event
 
@@ -136,6 +168,7 @@ def publish_event(event: Event, *, by: User | None) -> Event:
     if event.status != PUBLISHED:
         event.status = PUBLISHED
         event.published_at = utcnow()
+        audit(by, "event.publish", event, summary=f"发布活动“{event.title}”")
         db.session.flush()
     return event
 
@@ -148,13 +181,25 @@ def cancel_event(event: Event, *, by: User | None, reason: str = "") -> Event:
     event.status = CANCELLED
     event.cancelled_at = utcnow()
     event.cancel_reason = reason.strip()[:200]
+    reason_text = f"：{event.cancel_reason}" if event.cancel_reason else ""
+    audit(by, "event.cancel", event, summary=f"取消活动“{event.title}”{reason_text}")
     db.session.flush()
     return event
 
 
-def set_quantities(event: Event, rows: Sequence[tuple[str, str, int]], *, by: User | None) -> None:
+def set_quantities(event: Event, rows: Sequence[tuple[str, str, Number]], *, by: User | None) -> None:
     """Replace the counted quantities (label, unit, value) an event records."""
     _check_manager(by, event.organization)
+    before = {q.label: q.value for q in event.quantities}
+    _apply_quantities(event, rows)
+    after = {q.label: q.value for q in event.quantities}
+    if before != after:
+        changes = {k: [before.get(k), after.get(k)] for k in sorted(before.keys() | after.keys())
+                   if before.get(k) != after.get(k)}
+        audit(by, "event.quantities", event, summary=f"修改活动“{event.title}”的数量记录", changes=changes)
+
+
+def _apply_quantities(event: Event, rows: Sequence[tuple[str, str, Number]]) -> None:
     seen: set[str] = set()
     items: list[EventQuantity] = []
     for label, unit, value in rows:
@@ -163,14 +208,33 @@ def set_quantities(event: Event, rows: Sequence[tuple[str, str, int]], *, by: Us
             continue
         if label in seen:
             raise OperationError(f"“{label}”填写了两次", field="quantities")
-        if value is None or int(value) < 0:
+        if value is None or not isinstance(value, int | float) or value < 0:
             raise OperationError("数量不能为负数", field="quantities")
         seen.add(label)
         existing = next((q for q in event.quantities if q.label == label), None)
         item = existing or EventQuantity(label=label)
         item.unit = (unit or "").strip()
-        item.value = int(value)
+        item.value = value  # two decimals at most (Figure): 3.2 万元
         items.append(item)
     event.quantities = items
     db.session.flush()
 
+
+
+def set_additional_programs(event: Event, programs: Sequence[Program], *, by: User | None) -> None:
+    """Replace the programs the event also counts toward besides its primary one (each counts it once)."""
+    _check_manager(by, event.organization)
+    chosen: list[Program] = []
+    for program in programs:
+        if program.id == event.program_id or program in chosen:
+            continue  # the primary program already counts it; one membership per program
+        if program.year != event.program.year:
+            raise OperationError("只能计入同一年度的项目", field="additional_program_ids")
+        chosen.append(program)
+    before = sorted(p.name for p in event.additional_programs)
+    event.additional_programs = chosen
+    after = sorted(p.name for p in chosen)
+    if before != after:
+        audit(by, "event.programs", event, summary=f"修改活动“{event.title}”同时计入的项目",
+              changes={"additional_programs": ["、".join(before), "、".join(after)]})
+    db.session.flush()

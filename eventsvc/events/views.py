@@ -11,13 +11,15 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import contains_eager
 
 from eventsvc.core.exceptions import OperationError
+from eventsvc.core.inputs import int_arg, parse_day
 from eventsvc.core.pagination import page_args
 from eventsvc.core.permissions import (
     MANAGE_ROLES,
+    can_manage_org,
     require,
     roles_required,
     staff_required,
@@ -29,8 +31,8 @@ from eventsvc.events.forms import CancelForm, EventForm, event_form_data
 from eventsvc.events.models import CANCELLED, DRAFT, STATUS_LABELS, Event
 from eventsvc.events.queries import events_in_scope
 from eventsvc.extensions import db
-from eventsvc.orgs.models import Organization
-from eventsvc.orgs.queries import org_choices
+from eventsvc.orgs.models import DEPARTMENT, DISTRICT, STREET, Organization
+from eventsvc.orgs.queries import managed_org_choices, org_choices
 from eventsvc.programs.models import CUSTOM, Program
 from eventsvc.programs.queries import (
     can_see_program,
@@ -45,18 +47,19 @@ bp = Blueprint("events", __name__)
 _FIELD_ALIASES = {"organization": "organization_id", "program": "program_id"}
 
 
+def _managed_event(event_id: int) -> Event:
+    """Load an event the user may change: 404 out of read scope, 403 when only readable (§6)."""
+    event = get_in_scope_or_404(Event, event_id, current_user)
+    require(can_manage_org(current_user, event.organization), 403)
+    return event
+
+
 def _parse_date(raw: str | None) -> datetime | None:
-    try:
-        return datetime.strptime(raw or "", "%Y-%m-%d")
-    except ValueError:
-        return None
+    return parse_day(raw)  # bounded years: 0001-01-01 minus 8 hours would overflow
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return int_arg(name)  # bounded: a 10-digit id would overflow PostgreSQL's INTEGER
 
 
 def _attendance_counts(event_ids: list[int]) -> dict[int, int]:
@@ -129,7 +132,27 @@ def _fill_choices(form: EventForm, program: Program) -> None:
     if program not in programs:
         programs.insert(0, program)
     form.program_id.choices = [(p.id, f"{p.year} · {p.name}") for p in programs]
-    form.organization_id.choices = org_choices(current_user)
+    form.organization_id.choices = managed_org_choices(current_user)
+    # Issue 10 §4: other programs of the same year this event also counts toward; joint organizers.
+    form.additional_program_ids.choices = [(p.id, p.name) for p in programs
+                                           if p.year == program.year and p.id != program.id]
+    form.co_organization_id.choices = [(0, "（无）")] + _co_organizer_choices()
+
+
+def _co_organizer_choices() -> list[tuple[int, str]]:
+    """Units that may co-organize: the user's own scope, plus the district, its departments and every street."""
+    own = org_choices(current_user)
+    seen = {i for i, _ in own}
+    wider = db.session.scalars(select(Organization).where(
+        Organization.kind.in_((DISTRICT, DEPARTMENT, STREET)), Organization.is_active.is_(True)
+    ).order_by(Organization.path))
+    return own + [(o.id, o.name) for o in wider if o.id not in seen]
+
+
+def _additional_programs(form: EventForm) -> list[Program]:
+    """Load the ticked additional programs (the checkbox choices only offer visible ones)."""
+    ids = form.additional_program_ids.data or []
+    return list(db.session.scalars(select(Program).where(Program.id.in_(ids)).order_by(Program.id))) if ids else []
 
 
 def _custom_labels(program: Program) -> list[tuple[str, str]]:
@@ -175,6 +198,7 @@ def create_event(program_id: int) -> ResponseReturnValue:
         try:
             event = ops.create_event(chosen, organization, by=current_user, quantities=form.quantity_rows(),
                                      **form.operation_values())
+            ops.set_additional_programs(event, _additional_programs(form), by=current_user)
         except OperationError as exc:
             db.session.rollback()
             _show_error(form, exc)
@@ -189,7 +213,7 @@ def create_event(program_id: int) -> ResponseReturnValue:
 @roles_required(*MANAGE_ROLES)
 def edit_event(event_id: int) -> ResponseReturnValue:
     """Change an event's details and counted quantities."""
-    event = get_in_scope_or_404(Event, event_id, current_user)
+    event = _managed_event(event_id)
     if event.status == CANCELLED:
         flash("活动已取消，不能再修改。", "warning")
         return redirect(url_for("checkin_staff.event_page", event_id=event.id))
@@ -203,6 +227,7 @@ def edit_event(event_id: int) -> ResponseReturnValue:
             require(organization is not None, 400)
             ops.update_event(event, by=current_user, organization=organization, **form.operation_values())
             ops.set_quantities(event, form.quantity_rows(), by=current_user)
+            ops.set_additional_programs(event, _additional_programs(form), by=current_user)
         except OperationError as exc:
             db.session.rollback()
             _show_error(form, exc)
@@ -217,7 +242,7 @@ def edit_event(event_id: int) -> ResponseReturnValue:
 @roles_required(*MANAGE_ROLES)
 def publish_event(event_id: int) -> ResponseReturnValue:
     """Publish a draft so workers can check in."""
-    event = get_in_scope_or_404(Event, event_id, current_user)
+    event = _managed_event(event_id)
     try:
         ops.publish_event(event, by=current_user)
     except OperationError as exc:
@@ -233,7 +258,7 @@ def publish_event(event_id: int) -> ResponseReturnValue:
 @roles_required(*MANAGE_ROLES)
 def cancel_event(event_id: int) -> ResponseReturnValue:
     """Confirm, then cancel an event (it stops check-in and no longer counts)."""
-    event = get_in_scope_or_404(Event, event_id, current_user)
+    event = _managed_event(event_id)
     if event.status == CANCELLED:
         flash("活动已经取消。", "info")
         return redirect(url_for("checkin_staff.event_page", event_id=event_id))

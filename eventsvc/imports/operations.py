@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, delete
 
+from eventsvc.audit.operations import record as audit
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.timeutil import utcnow
 from eventsvc.db import savepoint
@@ -96,5 +97,11 @@ def confirm_import(kind: ImportKind[T], target: T, object_id: int, record: Impor
     with savepoint(db.session()):
         added = kind.apply(target, verdicts, by=by)
         db.session.delete(record)
+    confirmed = Confirmed(added, count_statuses(verdicts))
+    # One entry for the whole file: the rows it wrote are not audited one by one.
+    filename = record.filename or "未命名"
+    audit(by, "import.confirm", target, object_id=object_id,
+          summary=f"确认导入{kind.label}：新增 {added} 条，跳过 {confirmed.skipped} 条（文件：{filename}）",
+          changes={"kind": kind.name, "added": added, "skipped": confirmed.skipped, "filename": record.filename})
     db.session.flush()
-    return Confirmed(added, count_statuses(verdicts))
+    return confirmed

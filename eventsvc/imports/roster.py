@@ -10,6 +10,8 @@ from typing import Any
 from eventsvc.checkin.models import IMPORT
 from eventsvc.checkin.operations import GROUPS, check_in, upsert_participant, validate_person
 from eventsvc.core.exceptions import OperationError
+from eventsvc.core.inputs import FIRST_YEAR, LAST_YEAR
+from eventsvc.core.permissions import can_manage_org
 from eventsvc.core.timeutil import from_local, to_local, utcnow
 from eventsvc.events.models import CANCELLED, Event
 from eventsvc.imports import queries
@@ -61,6 +63,8 @@ def parse_time(raw: str, event_starts_at: datetime) -> datetime:
             local = datetime.strptime(raw, pattern)
         except ValueError:
             continue
+        if not FIRST_YEAR <= local.year <= LAST_YEAR:
+            raise ValueError(raw)  # year 0001 minus 8 hours would overflow
         if pattern in _DATE_ONLY:
             # A date alone: use the event's start time on that day.
             local = datetime.combine(local.date(), to_local(event_starts_at).time())  # type: ignore[union-attr]
@@ -114,7 +118,7 @@ class RosterImport(ImportKind[Event]):
     label = "纸质签到表"
 
     def check_allowed(self, target: Event, by: User) -> None:
-        if not by.can_manage or not by.reaches(target.organization):
+        if not can_manage_org(by, target.organization):
             raise OperationError("您无权为该活动导入签到", code="forbidden")
         if target.status == CANCELLED:
             raise OperationError("活动已取消，不能导入签到", code="cancelled")
@@ -139,8 +143,10 @@ class RosterImport(ImportKind[Event]):
                 continue
             assert isinstance(row, RosterRow)  # classify() made every verdict
             try:
-                participant = upsert_participant(row.name, row.phone, row.workplace, row.group, by=by)
-                result = check_in(target, participant, by=by, method=IMPORT, at=row.at, enforce_window=False)
+                participant = upsert_participant(row.name, row.phone, row.workplace, row.group, by=by,
+                                                 organization=target.organization)
+                result = check_in(target, participant, by=by, method=IMPORT, at=row.at, enforce_window=False,
+                                  given={"name": row.name, "workplace": row.workplace})
             except OperationError as exc:
                 message = f"第 {row.line} 行：{exc.message.rstrip('。')}。没有导入任何记录。"
                 raise OperationError(message, code=exc.code) from exc

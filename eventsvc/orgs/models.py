@@ -25,12 +25,17 @@ KIND_LABELS = {
     WORKPLACE: "单位工会",
 }
 
+# A 工联会 is a community, park, building or trade federation; "" for every other kind.
+SUBTYPE_LABELS = {"community": "社区", "park": "园区", "building": "楼宇", "industry": "行业"}
+
 
 class Organization(TimestampMixin, Base):
     """A node of the union tree; `path` ("/1/4/17/") makes subtree queries one indexed LIKE."""
 
     __tablename__ = "organization"
-    __table_args__ = (UniqueConstraint("parent_id", "name"), one_of("kind", KIND_LABELS))
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name"), one_of("kind", KIND_LABELS), one_of("subtype", ["", *SUBTYPE_LABELS]),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -40,6 +45,9 @@ class Organization(TimestampMixin, Base):
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    subtype: Mapped[str] = mapped_column(String(10), default="")
+    contact_name: Mapped[str] = mapped_column(String(40), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Organization]] = relationship(
@@ -48,6 +56,9 @@ class Organization(TimestampMixin, Base):
 
     @property
     def kind_label(self) -> str:
+        """The kind as the union writes it: "社区工联会" for a federation with a subtype."""
+        if self.kind == FEDERATION and self.subtype in SUBTYPE_LABELS:
+            return SUBTYPE_LABELS[self.subtype] + KIND_LABELS[FEDERATION]
         return KIND_LABELS.get(self.kind, self.kind)
 
     @property
@@ -77,6 +88,11 @@ class User(UserMixin, TimestampMixin, Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    # Set by a reset or an import: the holder must choose their own password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Stored in the session and the remember cookie; bumping it ends every session of this user.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
 
     organization: Mapped[Organization] = relationship(lazy="joined")
 
@@ -123,3 +139,17 @@ class User(UserMixin, TimestampMixin, Base):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class LoginThrottle(Base):
+    """Failed logins counted per typed username or per client IP (keys are HMACs), shared by every app server.
+
+    Keyed by the name typed rather than the account, so unknown names lock exactly like real ones.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, index=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, select
 
+from eventsvc.core.permissions import acts_for
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
 
@@ -34,6 +35,11 @@ def org_choices(user: User) -> list[tuple[int, str]]:
     orgs = sorted(orgs, key=lambda o: [int(p) for p in o.path.strip("/").split("/")])
     base = min((o.depth for o in orgs), default=0)
     return [(o.id, "　" * (o.depth - base) + o.name) for o in orgs]
+
+
+def managed_org_choices(user: User) -> list[tuple[int, str]]:
+    """Return org_choices limited to the organizations the user may own programs/events for (write scope)."""
+    return [(i, name) for i, name in org_choices(user) if acts_for(user, db.session.get(Organization, i))]
 
 
 def children_of(org: Organization) -> list[Organization]:

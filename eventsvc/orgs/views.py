@@ -3,18 +3,24 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from flask_login import current_user, login_required
 
 from eventsvc.core.exceptions import OperationError
+from eventsvc.core.permissions import wants_json
+from eventsvc.core.ratelimits import client_ip, login_limit
 from eventsvc.extensions import db
 from eventsvc.orgs.forms import LoginForm, PasswordForm
-from eventsvc.orgs.models import User
-from eventsvc.orgs.operations import change_password, record_login
+from eventsvc.orgs.operations.accounts import change_password, end_sessions
+from eventsvc.orgs.operations.logins import authenticate
+from eventsvc.orgs.sessions import end_session, has_remember_cookie, start_session
 
 bp = Blueprint("orgs", __name__)
+
+MUST_CHANGE = "您正在使用管理员设置的临时密码，请先修改密码。"
+# What a user with a temporary password may still open: the password page, logging out, static files.
+_OPEN_WHILE_TEMPORARY = {"orgs.edit_password", "orgs.logout", "static"}
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -22,37 +28,53 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or "\\" in target:
         return None
     return target
 
 
+@bp.before_app_request
+def require_own_password() -> ResponseReturnValue | None:
+    """Send a user holding a temporary password to the password page before anything else."""
+    if request.endpoint in _OPEN_WHILE_TEMPORARY or not current_user.is_authenticated:
+        return None
+    if not getattr(current_user, "must_change_password", False):  # other user kinds (tests' probes) have none
+        return None
+    if wants_json():
+        return jsonify(ok=False, error=MUST_CHANGE, status=403), 403
+    flash(MUST_CHANGE, "warning")
+    return redirect(url_for("orgs.edit_password"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@login_limit  # per IP, on top of the per-account lockout in authenticate()
 def login() -> ResponseReturnValue:
-    """Show the login form and log staff in."""
+    """Show the login form and log staff in (throttled per username and per client address)."""
     if current_user.is_authenticated:
         return redirect(url_for("progress.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        if user is None or not user.check_password(form.password.data):
-            form.password.errors.append("用户名或密码不正确")
-        elif not user.is_active:
-            form.username.errors.append("该账号已停用，请联系管理员")
-        else:
-            login_user(user, remember=form.remember.data)
-            record_login(user, by=user)
-            db.session.commit()
-            flash(f"欢迎，{user.name}", "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("progress.dashboard"))
-    return render_template("orgs/login.html", form=form)
+        result = authenticate(form.username.data, form.password.data, ip=client_ip())
+        db.session.commit()  # failures are counted and audited too
+        if result.user is None:
+            form.password.errors.append(result.error)
+            return render_template("orgs/login.html", form=form, locked=result.locked_until is not None), 200
+        start_session(result.user, remember=bool(form.remember.data))
+        if result.user.must_change_password:
+            flash(MUST_CHANGE, "warning")
+            return redirect(url_for("orgs.edit_password"))
+        flash(f"欢迎，{result.user.name}", "success")
+        return redirect(_safe_next(request.args.get("next")) or url_for("progress.dashboard"))
+    return render_template("orgs/login.html", form=form, locked=False)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> ResponseReturnValue:
-    """Log out (POST, so a link on another site cannot do it)."""
-    logout_user()
+    """Log out everywhere (POST, so a link on another site cannot do it): remember cookies stop working too."""
+    end_sessions(current_user, by=current_user)
+    db.session.commit()
+    end_session()
     flash("已退出登录。", "info")
     return redirect(url_for("orgs.login"))
 
@@ -60,15 +82,17 @@ def logout() -> ResponseReturnValue:
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def edit_password() -> ResponseReturnValue:
-    """Let a user change their own password."""
+    """Let a user change their own password; their other sessions end, this one continues."""
     form = PasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            change_password(current_user, form.old_password.data, form.new_password.data, by=current_user)
+            change_password(user, form.old_password.data, form.new_password.data, by=user)
         except OperationError as exc:
             getattr(form, exc.field or "old_password").errors.append(exc.message)
         else:
             db.session.commit()
-            flash("密码已修改。", "success")
+            start_session(user, remember=has_remember_cookie())
+            flash("密码已修改，其他设备上的登录已失效。", "success")
             return redirect(url_for("progress.dashboard"))
-    return render_template("orgs/password.html", form=form)
+    return render_template("orgs/password.html", form=form, forced=current_user.must_change_password)

@@ -31,15 +31,23 @@ from wtforms.validators import (
 from wtforms.validators import Optional as OptionalValue
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from eventsvc.core.figures import Number, parse_figure
+from eventsvc.core.inputs import date_in_range
 from eventsvc.extensions import db
 from eventsvc.orgs.models import DEPARTMENT, DISTRICT, Organization, User
-from eventsvc.orgs.queries import org_choices
+from eventsvc.orgs.queries import managed_org_choices, org_choices
 from eventsvc.programs.models import (
     ATTENDANCES,
     CATEGORIES,
     CUSTOM,
+    KIND_AMOUNT,
+    KIND_EVENTS,
+    KIND_RATE,
+    KIND_REPORTED,
     PARTICIPANTS,
     SESSIONS,
+    SRC_CHECKIN,
+    SRC_ONSITE,
     Program,
     Target,
 )
@@ -47,11 +55,17 @@ from eventsvc.programs.operations import TargetSpec
 
 # The same level names events use; programs may not import events (import direction).
 LEVELS = ("市级", "区级", "街道级", "社区级")
-METRIC_CHOICES = [(SESSIONS, "场次"), (ATTENDANCES, "人次"), (PARTICIPANTS, "人数"), (CUSTOM, "自定义")]
+# The target editor's one "type" select: the counted metrics, then the kinds that are not counted
+# from events (issue 10 §2); those are stored as metric CUSTOM with their kind.
+METRIC_CHOICES = [(SESSIONS, "场次"), (ATTENDANCES, "人次"), (PARTICIPANTS, "人数"), (CUSTOM, "自定义（活动记录）"),
+                  (KIND_AMOUNT, "金额（元/万元）"), (KIND_RATE, "比率（%）"), (KIND_REPORTED, "填报成果（家/名/个）")]
+NON_EVENT_KINDS = (KIND_AMOUNT, KIND_RATE, KIND_REPORTED)
+SOURCE_CHOICES = [("", "全部（扫码签到 + 现场填报 + 线上）"), (SRC_CHECKIN, "仅扫码签到"),
+                  (f"{SRC_CHECKIN},{SRC_ONSITE}", "扫码签到 + 现场填报")]
 BLANK_ROWS = 3
 MAX_TARGET_ROWS = 80  # far above any real plan item; stops a crafted post from building thousands
 MAX_TARGET_VALUE = 10_000_000
-_ROW_KEY = re.compile(r"^targets-(\d{1,4})-(metric|value|label|unit|level|organization_id)$")
+_ROW_KEY = re.compile(r"^targets-(\d{1,4})-(metric|value|label|unit|level|organization_id|sources)$")
 
 
 class MultiSelectField(SelectMultipleField):
@@ -89,8 +103,8 @@ class ProgramForm(FlaskForm):
     category = SelectField("类别", default="")
     plan_item = StringField("工作要点条目", validators=[OptionalValue(), Length(max=20, message="最多 20 字")])
     description = TextAreaField("项目说明", validators=[OptionalValue(), Length(max=5000, message="最多 5000 字")])
-    starts_on = DateField("开始日期", validators=[OptionalValue()])
-    ends_on = DateField("结束日期", validators=[OptionalValue()])
+    starts_on = DateField("开始日期", validators=[OptionalValue(), date_in_range()])
+    ends_on = DateField("结束日期", validators=[OptionalValue(), date_in_range()])
     organization_id = SelectField("主办单位", coerce=int)
     lead_department_ids = MultiCheckboxField("牵头部室", coerce=int)
     participating_org_ids = MultiSelectField("参与单位", coerce=int)
@@ -108,7 +122,7 @@ class ProgramForm(FlaskForm):
         if editing:
             del form.organization_id  # update_program keeps the owner; it is shown, not edited
         else:
-            form.organization_id.choices = scope
+            form.organization_id.choices = managed_org_choices(user)  # owners the user may create for
         form.lead_department_ids.choices = [(o.id, o.name) for o in departments()]
         form.participating_org_ids.choices = [(i, n) for i, n in scope if kinds.get(i) not in (DISTRICT, DEPARTMENT)]
         return form
@@ -141,13 +155,15 @@ class TargetRow:
     unit: str = ""
     level: str = ""
     organization_id: str = ""
+    sources: str = ""
     errors: list[str] = field(default_factory=list)
 
     @classmethod
     def from_target(cls, target: Target) -> TargetRow:
         return cls(
-            metric=target.metric, value=str(target.value), label=target.label, unit=target.unit,
-            level=target.level, organization_id=str(target.organization_id or ""),
+            metric=target.kind if target.kind in NON_EVENT_KINDS else target.metric, value=str(target.value),
+            label=target.label, unit=target.unit, level=target.level,
+            organization_id=str(target.organization_id or ""), sources=target.attendance_sources,
         )
 
     @property
@@ -179,22 +195,24 @@ def specs_from_rows(rows: Sequence[TargetRow], allowed_org_ids: set[int]) -> lis
     """Check each non-blank row and turn it into a TargetSpec; None when any row has an error."""
     specs: list[TargetSpec] = []
     org_ids: list[int] = []
-    pending: list[tuple[TargetRow, int]] = []
+    pending: list[tuple[TargetRow, Number]] = []
     for row in rows:
         row.errors = []
         if row.is_blank:
             continue
         if row.metric not in dict(METRIC_CHOICES):
             row.errors.append("请选择目标类型")
-        try:
-            value = int(row.value)
-        except ValueError:
-            value = 0
-        if not 0 < value <= MAX_TARGET_VALUE:
-            row.errors.append("目标数值请填写正整数")
-        if row.metric == CUSTOM:
-            if not row.label or not row.unit:
-                row.errors.append("自定义目标需要填写名称和单位（如：清凉礼包 / 份）")
+        value = parse_figure(row.value) or 0
+        whole = row.metric in (SESSIONS, ATTENDANCES, PARTICIPANTS)
+        if not 0 < value <= MAX_TARGET_VALUE or (whole and value != int(value)):
+            row.errors.append("目标数值请填写正整数" if whole else "目标数值请填写正数（最多两位小数）")
+        elif row.metric == KIND_RATE and value > 100:
+            row.errors.append("比率目标是百分数，不能超过 100")
+        if row.sources not in dict(SOURCE_CHOICES):
+            row.errors.append("人次的统计来源无效")
+        if row.metric == CUSTOM or row.metric in NON_EVENT_KINDS:
+            if not row.label or (not row.unit and row.metric != KIND_RATE):
+                row.errors.append("自定义目标需要填写名称和单位（如：清凉礼包 / 份；参保额 / 万元）")
             if len(row.label) > 40 or len(row.unit) > 10:
                 row.errors.append("名称最多 40 字，单位最多 10 字")
         if row.level and row.level not in LEVELS:
@@ -213,13 +231,16 @@ def specs_from_rows(rows: Sequence[TargetRow], allowed_org_ids: set[int]) -> lis
         return None
     orgs = {o.id: o for o in orgs_by_id(org_ids)}
     for row, value in pending:
-        is_custom = row.metric == CUSTOM
+        kind = row.metric if row.metric in NON_EVENT_KINDS else KIND_EVENTS
+        is_custom = row.metric == CUSTOM or kind != KIND_EVENTS
         specs.append(TargetSpec(
-            metric=row.metric,
+            metric=CUSTOM if is_custom else row.metric,
             value=value,
             label=row.label if is_custom else "",
-            unit=row.unit if is_custom else "",
+            unit=("%" if kind == KIND_RATE else row.unit) if is_custom else "",
             organization=orgs.get(int(row.organization_id)) if row.organization_id else None,
             level=row.level if row.metric == SESSIONS else "",
+            kind=kind,
+            sources=tuple(x for x in row.sources.split(",") if x) if row.metric == ATTENDANCES else (),
         ))
     return specs

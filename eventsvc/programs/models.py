@@ -3,9 +3,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventsvc.core.figures import Figure, Number
 from eventsvc.db import Base, TimestampMixin, one_of
 from eventsvc.orgs.models import Organization
 
@@ -16,6 +29,20 @@ CUSTOM = "custom"
 
 METRIC_LABELS = {SESSIONS: "场次", ATTENDANCES: "人次", PARTICIPANTS: "人数", CUSTOM: "其他"}
 METRIC_UNITS = {SESSIONS: "场", ATTENDANCES: "人次", PARTICIPANTS: "人"}
+
+# Where a target's achievement comes from (issue 10 §2). Non-event kinds use metric CUSTOM + label/unit.
+KIND_EVENTS = "events"  # counted from events: 场, 人次, 人, per-event quantities
+KIND_AMOUNT = "amount"  # money (元/万元): recorded per event and/or reported per period
+KIND_RATE = "rate"  # numerator / denominator reported per unit and period; value is the goal in %
+KIND_REPORTED = "reported"  # outcomes no event produces (新增建会企业 家), reported per period
+KIND_LABELS = {KIND_EVENTS: "活动计数", KIND_AMOUNT: "金额", KIND_RATE: "比率", KIND_REPORTED: "填报成果"}
+REPORTED_KINDS = (KIND_AMOUNT, KIND_RATE, KIND_REPORTED)
+
+# The parts of 人次: named check-ins, a headcount typed in on site, online viewers.
+SRC_CHECKIN = "checkin"
+SRC_ONSITE = "onsite"
+SRC_ONLINE = "online"
+SOURCE_LABELS = {SRC_CHECKIN: "扫码签到", SRC_ONSITE: "现场填报", SRC_ONLINE: "线上"}
 
 CATEGORIES = [
     "思想引领", "劳模工匠", "产业工人", "技能提升", "关爱服务",
@@ -41,7 +68,15 @@ class Program(TimestampMixin, Base):
     """A line of work for a year (工作要点条目), owned by the organization that set it."""
 
     __tablename__ = "program"
-    __table_args__ = (UniqueConstraint("organization_id", "year", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "year", "name"),
+        # Re-importing a plan matches its items by number: one program per owner, year and item number.
+        # Per owner, not per year alone: a street's own program may cite the district item it serves.
+        Index(
+            "ix_program_plan_item_unique", "organization_id", "year", "plan_item", unique=True,
+            sqlite_where=text("plan_item <> ''"), postgresql_where=text("plan_item <> ''"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer, index=True)
@@ -49,6 +84,9 @@ class Program(TimestampMixin, Base):
     category: Mapped[str] = mapped_column(String(40), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     plan_item: Mapped[str] = mapped_column(String(20), default="")  # e.g. "12" in the year's plan
+    plan_section: Mapped[str] = mapped_column(String(200), default="")  # e.g. "一、筑牢思想引领根基"
+    # False for plan items with no quantitative target: work reported on, not counted against a figure.
+    has_target: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
@@ -83,6 +121,7 @@ class Target(Base):
             sqlite_where=text("organization_id IS NULL"), postgresql_where=text("organization_id IS NULL"),
         ),
         one_of("metric", METRIC_LABELS),
+        one_of("kind", KIND_LABELS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,16 +130,36 @@ class Target(Base):
     # For custom metrics: what is counted (清凉礼包) and its unit (份); events record the same label.
     label: Mapped[str] = mapped_column(String(40), default="")
     unit: Mapped[str] = mapped_column(String(10), default="")
-    value: Mapped[int] = mapped_column(Integer)
+    value: Mapped[Number] = mapped_column(Figure)  # two decimals at most (780.5 万元); a rate's goal in %
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     level: Mapped[str] = mapped_column(String(10), default="")  # optional: sessions of one level only
+    kind: Mapped[str] = mapped_column(String(12), default=KIND_EVENTS, server_default=KIND_EVENTS)
+    # For 人次 targets: which parts count, comma-separated SRC_* ("" = all of them).
+    attendance_sources: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     program: Mapped[Program] = relationship(back_populates="targets")
     organization: Mapped[Organization | None] = relationship()
 
     @property
     def unit_label(self) -> str:
+        if self.kind == KIND_RATE:
+            return "%"
         return self.unit if self.metric == CUSTOM else METRIC_UNITS[self.metric]
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def is_reported(self) -> bool:
+        """Tell whether units enter figures for this target at /programs/<id>/reports."""
+        return self.kind in REPORTED_KINDS
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Return the parts of 人次 this target counts (all when none are named)."""
+        chosen = tuple(s for s in self.attendance_sources.split(",") if s in SOURCE_LABELS)
+        return chosen or tuple(SOURCE_LABELS)
 
     @property
     def metric_label(self) -> str:

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from eventsvc.core.exceptions import OperationError
-from eventsvc.core.permissions import MANAGE_ROLES, require, roles_required
+from eventsvc.core.permissions import MANAGE_ROLES, manages_program, require, roles_required
 from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.core.timeutil import local_year
 from eventsvc.extensions import db
@@ -18,6 +18,7 @@ from eventsvc.orgs.queries import org_choices
 from eventsvc.programs.forms import (
     LEVELS,
     METRIC_CHOICES,
+    SOURCE_CHOICES,
     ProgramForm,
     TargetRow,
     orgs_by_id,
@@ -44,7 +45,7 @@ def _managed_program(program_id: int) -> Program:
     """Load a program the current manager may change: 404 when invisible, 403 when only visible."""
     user = _user()
     program = get_in_scope_or_404(Program, program_id, user, visible=partial(can_see_program, user))
-    require(user.reaches(program.organization), 403)
+    require(manages_program(user, program), 403)  # district departments read all, change only their own
     return program
 
 
@@ -74,7 +75,7 @@ def _render_form(form: ProgramForm, rows: list[TargetRow], *, program: Program |
     return render_template(
         "programs/form.html", form=form, rows=rows, program=program, general_errors=general or [],
         target_errors=target_errors or [], share_choices=org_choices(_user()), blank_row=TargetRow(),
-        metric_choices=METRIC_CHOICES, levels=LEVELS,
+        metric_choices=METRIC_CHOICES, levels=LEVELS, source_choices=SOURCE_CHOICES,
     ), status
 
 

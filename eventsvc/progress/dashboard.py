@@ -26,9 +26,11 @@ from eventsvc.progress.queries import (
     TargetProgress,
     Totals,
     custom_labels,
+    measure,
     totals_by_program,
     totals_by_subtree,
 )
+from eventsvc.progress.timeline import Schedule, schedule, today_local
 
 
 @dataclass
@@ -39,6 +41,7 @@ class ProgramProgress:
     totals: Totals
     overall: list[TargetProgress]
     shares: list[TargetProgress] = field(default_factory=list)
+    schedule: Schedule | None = None  # 时间进度 beside 完成 (issue 10 §5)
 
 
 @dataclass
@@ -118,6 +121,7 @@ def programs_progress(
     share targets that pass `share_filter` count their organization's subtree.
     """
     ids = [p.id for p in programs]
+    today = today_local()
     totals = totals_by_program(ids, scope_path=user.scope_path)
     shares = [t for p in programs for t in p.share_targets if share_filter is not None and share_filter(t)]
     by_org: dict = {}
@@ -130,13 +134,14 @@ def programs_progress(
     result: dict[int, ProgramProgress] = {}
     for program in programs:
         own = totals[program.id]
-        overall = [TargetProgress(t, own.value_for(t)) for t in program.overall_targets]
+        overall = [measure(t, own) for t in program.overall_targets]
         share_rows = [
-            TargetProgress(t, by_org.get((t.organization_id, program.id), Totals()).value_for(t))
+            measure(t, by_org.get((t.organization_id, program.id), Totals()))
             for t in program.share_targets
             if share_filter is not None and share_filter(t)
         ]
-        result[program.id] = ProgramProgress(program, own, overall, share_rows)
+        result[program.id] = ProgramProgress(program, own, overall, share_rows,
+                                             schedule(program, overall + share_rows, today))
     return result
 
 
@@ -160,7 +165,7 @@ def org_rollup(
     rows = []
     for child in children:
         child_totals = totals.get(child.id, Totals())
-        shares = [TargetProgress(t, child_totals.value_for(t)) for t in shares_by_org.get(child.id, [])]
+        shares = [measure(t, child_totals) for t in shares_by_org.get(child.id, [])]
         # Departments rarely organize events themselves: list them only when they did.
         if child.kind == DEPARTMENT and not (child_totals.sessions or child_totals.attendances or shares):
             continue

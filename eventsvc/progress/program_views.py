@@ -8,10 +8,11 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from eventsvc.core.pagination import page_args
-from eventsvc.core.permissions import staff_required
+from eventsvc.core.permissions import manages_program, staff_required
 from eventsvc.core.timeutil import utcnow
 from eventsvc.events.models import Event
 from eventsvc.events.queries import events_in_scope
@@ -29,7 +30,7 @@ from eventsvc.progress.dashboard import (
     quantity_labels,
     with_targets,
 )
-from eventsvc.progress.queries import event_attendance
+from eventsvc.progress.queries import event_attendance, memberships, pending_by_program
 
 bp = Blueprint("progress_programs", __name__)
 
@@ -72,8 +73,8 @@ def view_program(program_id: int) -> ResponseReturnValue:
     page, per_page = page_args()
     events = db.paginate(
         events_in_scope(user)
-        .where(Event.program_id == program.id)
-        .options(contains_eager(Event.organization))
+        .where(Event.id.in_(select(memberships([program.id]).c.event_id)))  # primary or additional program
+        .options(contains_eager(Event.organization), joinedload(Event.program), joinedload(Event.co_organization))
         .order_by(Event.starts_at.desc(), Event.id.desc()),
         page=page, per_page=per_page, error_out=False,
     )
@@ -83,5 +84,6 @@ def view_program(program_id: int) -> ResponseReturnValue:
         org_total=org_total, labels=labels, events=events,
         attendance=event_attendance([e.id for e in events.items]),
         phases={e.id: event_phase(e, now) for e in events.items},
-        scoped=bool(user.scope_path), can_manage=user.can_manage and user.reaches(program.organization),
+        scoped=bool(user.scope_path), can_manage=manages_program(user, program),
+        pending=pending_by_program([program.id], scope_path=user.scope_path).get(program.id, 0),
     )

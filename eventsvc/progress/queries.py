@@ -2,9 +2,14 @@
 
 - 场次 (sessions): events of the program that are published (not draft, not cancelled) and have
   started (starts_at <= now). A draft was never held; a cancelled event never counts.
-- 人次 (attendances): check-ins at those counted events (one per person per event, by constraint).
-- 人 (participants): distinct people (phone numbers) across those events.
-- Custom units (份/个/名): the sum of the events' recorded quantities with the same label.
+- 人次 (attendances): check-ins at those counted events (one per person per event, by constraint)
+  + the headcounts reported on site (现场人数) + online viewers (线上人次); a target may count only some.
+- 人 (participants): distinct people (phone numbers) across those events: named check-ins only.
+- A check-in held for review (待核实: one phone checked in too many people) counts for neither until an
+  organizer confirms it; pages show how many wait (pending_by_program, pending_in_scope).
+- Custom units (份/个/名, 万元): the sum of the events' recorded quantities with the same label.
+- Several programs: an event counts for its primary program and each additional one, once each.
+- Reported figures (amounts, outcomes, rates) count once approved: see progress/reported.py.
 - Rollup: an organization's figures include every event organized in its subtree (a community's
   events count for its street, the streets for the district).
 
@@ -14,75 +19,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Subquery, and_, func, select, union
 from sqlalchemy.orm import aliased
 
-from eventsvc.checkin.models import CheckIn
+from eventsvc.checkin.models import CHECKIN_PENDING, CheckIn
+from eventsvc.checkin.queries import counted_check_in
 from eventsvc.core.timeutil import utcnow
-from eventsvc.events.models import PUBLISHED, Event, EventQuantity
+from eventsvc.events.models import PUBLISHED, Event, EventQuantity, event_program
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
-from eventsvc.programs.models import (
-    ATTENDANCES,
-    CUSTOM,
-    PARTICIPANTS,
-    SESSIONS,
-    Program,
-    Target,
-)
+from eventsvc.programs.models import CUSTOM, Program, Target
+from eventsvc.progress.reported import add_reported_by_program, add_reported_by_subtree
+from eventsvc.progress.totals import TargetProgress, Totals, measure
 
-
-@dataclass
-class Totals:
-    """What a set of counted events achieved."""
-
-    sessions: int = 0
-    attendances: int = 0
-    participants: int = 0
-    sessions_by_level: dict[str, int] = field(default_factory=dict)
-    quantities: dict[str, int] = field(default_factory=dict)
-
-    def value_for(self, target: Target) -> int:
-        """Return the achieved figure a target is measured against."""
-        if target.metric == SESSIONS:
-            return self.sessions_by_level.get(target.level, 0) if target.level else self.sessions
-        if target.metric == ATTENDANCES:
-            return self.attendances
-        if target.metric == PARTICIPANTS:
-            return self.participants
-        return self.quantities.get(target.label, 0)
-
-
-@dataclass
-class TargetProgress:
-    """One target against what was achieved."""
-
-    target: Target
-    done: int
-
-    @property
-    def goal(self) -> int:
-        return self.target.value
-
-    @property
-    def percent(self) -> float:
-        return round(100.0 * self.done / self.goal, 1) if self.goal else 0.0
-
-    @property
-    def bar_percent(self) -> float:
-        return min(100.0, self.percent)
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.goal - self.done)
-
-    @property
-    def is_met(self) -> bool:
-        return self.done >= self.goal
+__all__ = ["TargetProgress", "Totals", "measure"]  # re-exported: callers import them from here
 
 
 # Any select, whatever its columns: the helpers below only add WHERE and JOIN clauses.
@@ -100,6 +53,19 @@ def _scoped(stmt: Select[*_Cols], scope_path: str) -> Select[*_Cols]:
     return stmt.join(org, org.id == Event.organization_id).where(org.path.startswith(scope_path))
 
 
+def memberships(program_ids: Sequence[int] | None = None) -> Subquery:
+    """Return (event_id, program_id) rows: each event's primary program and its additional ones.
+
+    UNION (not UNION ALL) so an event listed twice for one program still counts once.
+    """
+    primary = select(Event.id.label("event_id"), Event.program_id.label("program_id"))
+    extra = select(event_program.c.event_id, event_program.c.program_id)
+    if program_ids is not None:
+        primary = primary.where(Event.program_id.in_(program_ids))
+        extra = extra.where(event_program.c.program_id.in_(program_ids))
+    return union(primary, extra).subquery("membership")
+
+
 def totals_by_program(
     program_ids: Sequence[int], *, now: datetime | None = None, scope_path: str = ""
 ) -> dict[int, Totals]:
@@ -108,27 +74,32 @@ def totals_by_program(
     result: dict[int, Totals] = {pid: Totals() for pid in program_ids}
     if not program_ids:
         return result
-    where = Event.program_id.in_(program_ids)
+    m = memberships(program_ids)
+    pid_col = m.c.program_id
 
-    sessions = _scoped(_counted(select(Event.program_id, Event.level, func.count(Event.id)), now), scope_path)
-    for pid, level, n in db.session.execute(sessions.where(where).group_by(Event.program_id, Event.level)):
+    def base(*columns: Any) -> Select[*tuple[Any, ...]]:
+        stmt = select(pid_col, *columns).select_from(m).join(Event, Event.id == m.c.event_id)
+        return _scoped(_counted(stmt, now), scope_path)
+
+    sessions = base(Event.level, func.count(Event.id), func.sum(Event.onsite_count), func.sum(Event.online_count))
+    for pid, level, n, onsite, online in db.session.execute(sessions.group_by(pid_col, Event.level)):
         result[pid].sessions += n
         result[pid].sessions_by_level[level] = result[pid].sessions_by_level.get(level, 0) + n
+        result[pid].add_attendance(onsite=onsite, online=online)
 
-    people = _scoped(_counted(
-        select(Event.program_id, func.count(CheckIn.id), func.count(func.distinct(CheckIn.participant_id)))
-        .join(CheckIn, CheckIn.event_id == Event.id), now), scope_path)
-    for pid, attendances, participants in db.session.execute(people.where(where).group_by(Event.program_id)):
-        result[pid].attendances = attendances
+    people = base(func.count(CheckIn.id), func.count(func.distinct(CheckIn.participant_id))).join(
+        CheckIn, and_(CheckIn.event_id == Event.id, counted_check_in())  # 待核实 ones count once confirmed
+    )
+    for pid, attendances, participants in db.session.execute(people.group_by(pid_col)):
+        result[pid].add_attendance(checkins=attendances)
         result[pid].participants = participants
 
-    quantities = _scoped(_counted(
-        select(Event.program_id, EventQuantity.label, func.sum(EventQuantity.value))
-        .join(EventQuantity, EventQuantity.event_id == Event.id), now), scope_path)
-    for pid, label, total in db.session.execute(
-        quantities.where(where).group_by(Event.program_id, EventQuantity.label)
-    ):
-        result[pid].quantities[label] = int(total or 0)
+    quantities = base(EventQuantity.label, func.sum(EventQuantity.value)).join(
+        EventQuantity, EventQuantity.event_id == Event.id
+    )
+    for pid, label, total in db.session.execute(quantities.group_by(pid_col, EventQuantity.label)):
+        result[pid].quantities[label] = total or 0
+    add_reported_by_program(result, program_ids, scope_path=scope_path)
     return result
 
 
@@ -152,46 +123,55 @@ def totals_by_subtree(
     organizer = aliased(Organization)
     ancestor = aliased(Organization)
 
+    # Per program, an event counts for each of its programs; across programs it counts once.
+    m = memberships(program_ids) if by_program else None
+    pid_col = m.c.program_id if m is not None else Event.program_id
+
     def base(*columns: Any) -> Select[*tuple[Any, ...]]:
-        keys = [ancestor.id, Event.program_id] if by_program else [ancestor.id]
+        keys = [ancestor.id, pid_col] if by_program else [ancestor.id]
+        stmt = select(*keys, *columns)
+        stmt = (stmt.select_from(m).join(Event, Event.id == m.c.event_id) if m is not None
+                else stmt.select_from(Event))
         stmt = (
-            select(*keys, *columns)
-            .select_from(Event)
-            .join(organizer, organizer.id == Event.organization_id)
+            stmt.join(organizer, organizer.id == Event.organization_id)
             .join(ancestor, organizer.path.startswith(ancestor.path))
             .where(ancestor.id.in_(org_ids))
         )
         stmt = _counted(stmt, now)
-        if program_ids is not None:
-            stmt = stmt.where(Event.program_id.in_(program_ids))
+        if program_ids is not None and m is None:
+            stmt = stmt.where(Event.id.in_(select(memberships(program_ids).c.event_id)))
         if year is not None:
-            stmt = stmt.join(Program, Program.id == Event.program_id).where(Program.year == year)
+            stmt = stmt.join(Program, Program.id == pid_col).where(Program.year == year)
         return stmt
 
     def key(row: Sequence[Any]) -> Any:
         return (row[0], row[1]) if by_program else row[0]
 
     width = 2 if by_program else 1
-    group_keys = [ancestor.id, Event.program_id] if by_program else [ancestor.id]
+    group_keys = [ancestor.id, pid_col] if by_program else [ancestor.id]
 
-    for row in db.session.execute(base(Event.level, func.count(Event.id)).group_by(*group_keys, Event.level)):
+    sessions = base(Event.level, func.count(Event.id), func.sum(Event.onsite_count), func.sum(Event.online_count))
+    for row in db.session.execute(sessions.group_by(*group_keys, Event.level)):
         level, n = row[width], row[width + 1]
         totals = result[key(row)]
         totals.sessions += n
         totals.sessions_by_level[level] = totals.sessions_by_level.get(level, 0) + n
+        totals.add_attendance(onsite=row[width + 2], online=row[width + 3])
 
     people = base(func.count(CheckIn.id), func.count(func.distinct(CheckIn.participant_id))).join(
-        CheckIn, CheckIn.event_id == Event.id
+        CheckIn, and_(CheckIn.event_id == Event.id, counted_check_in())  # 待核实 ones count once confirmed
     )
     for row in db.session.execute(people.group_by(*group_keys)):
-        result[key(row)].attendances = row[width]
+        result[key(row)].add_attendance(checkins=row[width])
         result[key(row)].participants = row[width + 1]
 
     quantities = base(EventQuantity.label, func.sum(EventQuantity.value)).join(
         EventQuantity, EventQuantity.event_id == Event.id
     )
     for row in db.session.execute(quantities.group_by(*group_keys, EventQuantity.label)):
-        result[key(row)].quantities[row[width]] = int(row[width + 1] or 0)
+        result[key(row)].quantities[row[width]] = row[width + 1] or 0
+    if program_ids is not None or by_program:  # figures are per program: none for a whole year's rollup
+        add_reported_by_subtree(result, org_ids, program_ids, by_program=by_program)
     return result
 
 
@@ -206,11 +186,8 @@ def target_progress(
     organization shares with that organization's subtree totals (`by_org` keyed by org id)."""
     rows = []
     for target in (visible if visible is not None else program.targets):
-        if target.organization_id is None:
-            done = overall.value_for(target)
-        else:
-            done = by_org.get(target.organization_id, Totals()).value_for(target)
-        rows.append(TargetProgress(target, done))
+        totals = overall if target.organization_id is None else by_org.get(target.organization_id, Totals())
+        rows.append(measure(target, totals))
     return rows
 
 
@@ -218,10 +195,29 @@ def event_attendance(event_ids: Sequence[int]) -> dict[int, int]:
     """Return check-in counts (人次) per event, in one grouped query."""
     if not event_ids:
         return {}
-    stmt = select(CheckIn.event_id, func.count(CheckIn.id)).where(CheckIn.event_id.in_(event_ids)).group_by(
-        CheckIn.event_id
-    )
+    stmt = select(CheckIn.event_id, func.count(CheckIn.id)).where(
+        CheckIn.event_id.in_(event_ids), counted_check_in()).group_by(CheckIn.event_id)
     return {eid: n for eid, n in db.session.execute(stmt)}
+
+
+def pending_by_program(program_ids: Sequence[int], *, scope_path: str = "") -> dict[int, int]:
+    """Return how many check-ins wait for review (待核实, not counted) per program, within `scope_path`."""
+    if not program_ids:
+        return {}
+    m = memberships(program_ids)
+    stmt = _scoped(
+        select(m.c.program_id, func.count(CheckIn.id)).select_from(m).join(Event, Event.id == m.c.event_id)
+        .join(CheckIn, CheckIn.event_id == Event.id).where(CheckIn.status == CHECKIN_PENDING), scope_path)
+    return {pid: n for pid, n in db.session.execute(stmt.group_by(m.c.program_id))}
+
+
+def pending_in_scope(scope_path: str = "", *, event_ids: Sequence[int] | None = None) -> int:
+    """Return how many check-ins wait for review within `scope_path` (or among `event_ids`)."""
+    stmt = _scoped(select(func.count(CheckIn.id)).select_from(CheckIn).join(Event, Event.id == CheckIn.event_id)
+                   .where(CheckIn.status == CHECKIN_PENDING), scope_path)
+    if event_ids is not None:
+        stmt = stmt.where(CheckIn.event_id.in_(event_ids))
+    return db.session.scalar(stmt) or 0
 
 
 def custom_labels(targets: Iterable[Target]) -> list[str]:

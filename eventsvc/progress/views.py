@@ -19,7 +19,7 @@ from eventsvc.progress.dashboard import (
     programs_progress,
     visible_programs,
 )
-from eventsvc.progress.queries import TargetProgress, Totals
+from eventsvc.progress.queries import TargetProgress, Totals, pending_in_scope
 
 bp = Blueprint("progress", __name__)
 
@@ -46,6 +46,7 @@ def dashboard() -> ResponseReturnValue:
         template, year=year, years=years, programs=programs, progress=progress, root=root,
         org_rows=org_rows, root_total=root_total, ongoing_count=ongoing_count, ongoing=ongoing,
         scoped=bool(user.scope_path), is_current_year=year == local_year(), updated_at=fmt_local(utcnow(), "%H:%M:%S"),
+        pending=pending_in_scope(user.scope_path),  # 待核实 check-ins, not counted above until confirmed
     )
 
 

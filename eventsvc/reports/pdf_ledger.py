@@ -56,13 +56,15 @@ def _grid_style(font: str, size: float = 9) -> list:
 
 
 def _number(n: int | float) -> str:
-    return f"{n:,}" if isinstance(n, int) else f"{n:,.1f}"
+    return f"{n:,}" if isinstance(n, int) else f"{n:,.2f}"  # two decimals: money (3.20 万元)
 
 
 def achieved_line(achieved: Totals) -> str:
     """Summarize what was achieved: 场次, 人次, 人 and custom quantities."""
-    parts = [f"{_number(achieved.sessions)} 场", f"{_number(achieved.attendances)} 人次",
-             f"{_number(achieved.participants)} 人"]
+    parts = [f"{_number(achieved.sessions)} 场",
+             f"{_number(achieved.attendances)} 人次（扫码签到 {_number(achieved.checkins)} + 现场填报 "
+             f"{_number(achieved.onsite)} + 线上 {_number(achieved.online)}）",
+             f"{_number(achieved.participants)} 人（实名签到）"]
     parts += [f"{label} {_number(value)}" for label, value in achieved.quantities.items()]
     return "，".join(parts)
 
@@ -72,7 +74,8 @@ def _targets_table(targets: Sequence[TargetLine], styles: Styles, with_scope: bo
     data: list[list] = [head]
     for t in targets:
         row = [fit_cell(t.scope, 30 * mm, styles.cell)] if with_scope else []
-        row += [fit_cell(t.metric, 32 * mm, styles.cell), f"{_number(t.goal)} {t.unit}",
+        metric = f"{t.metric}（{t.note}）" if t.note else t.metric
+        row += [fit_cell(metric, 32 * mm, styles.cell), f"{_number(t.goal)} {t.unit}",
                 f"{_number(t.done)} {t.unit}", f"{t.percent:.1f}%", f"{_number(t.remaining)} {t.unit}"]
         data.append(row)
     widths = ([30 * mm] if with_scope else []) + [32 * mm, 30 * mm, 30 * mm, 22 * mm, 30 * mm]
@@ -224,7 +227,7 @@ def build_year_overview_pdf(
             else:
                 metric = t.metric if t.scope in ("", "全区") else f"{t.scope}{t.metric}"
                 row = ["", "", "", fit_cell(metric, widths[3], styles.cell), f"{_number(t.goal)}",
-                       f"{_number(t.done)}", f"{t.percent:.0f}%", f"{_number(t.remaining)}"]
+                       f"{_number(t.done)}", f"{t.percent:.1f}%", f"{_number(t.remaining)}"]
                 if t.goal and t.done >= t.goal:
                     met.append(len(data))
             data.append(row)

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from eventsvc.checkin.models import METHOD_LABELS, CheckIn, Participant
+from eventsvc.core.figures import fmt_figure
 from eventsvc.core.timeutil import utcnow
 from eventsvc.events.models import CANCELLED, DRAFT, Event
 from eventsvc.extensions import db
@@ -17,6 +18,8 @@ from eventsvc.orgs.queries import children_of, scope_root
 from eventsvc.programs.models import (
     ATTENDANCES,
     CUSTOM,
+    KIND_EVENTS,
+    KIND_RATE,
     PARTICIPANTS,
     SESSIONS,
     Program,
@@ -24,8 +27,10 @@ from eventsvc.programs.models import (
 )
 from eventsvc.programs.queries import programs_visible_to
 from eventsvc.progress.queries import (
+    TargetProgress,
     Totals,
     event_attendance,
+    memberships,
     target_progress,
     totals_by_program,
     totals_by_subtree,
@@ -95,8 +100,23 @@ def _target_lines(program: Program, targets: Sequence[Target], overall: Totals,
     for p in target_progress(program, overall, by_org, visible=targets):
         t = p.target
         scope = t.organization.label if t.organization is not None else "全区"
-        lines.append(TargetLine(scope, t.metric_label, t.unit_label, p.goal, p.done))
+        lines.append(TargetLine(scope, t.metric_label, t.unit_label, p.goal, p.done, _note(p)))
     return lines
+
+
+def _note(p: TargetProgress) -> str:
+    """Say where a target's figure comes from (issue 10 §2, §3): parts of 人次, a rate's numbers, review states."""
+    t, src = p.target, p.source
+    if t.metric == ATTENDANCES and t.kind == KIND_EVENTS:
+        return f"扫码签到 {src.checkins} + 现场填报 {src.onsite} + 线上 {src.online}"
+    if t.metric == PARTICIPANTS:
+        return "仅实名签到"
+    if t.kind == KIND_RATE:
+        num, den = p.rate_parts
+        return f"{fmt_figure(num)}/{fmt_figure(den)}；待审核 {p.pending_count} 条"
+    if t.is_reported:
+        return f"已审核 {fmt_figure(src.reported.get(t.label, 0))}；待审核 {fmt_figure(p.pending)}"
+    return ""
 
 
 _BAR_METRIC_ORDER = (SESSIONS, ATTENDANCES, PARTICIPANTS, CUSTOM)
@@ -133,7 +153,8 @@ def _bars(program: Program, user: User, shares: Sequence[Target], now: datetime
 
 
 def _scoped_events(program_id: int, scope_path: str) -> Any:
-    stmt = select(Event).where(Event.program_id == program_id)
+    # Events of the program, whether it is their primary program or an additional one (issue 10 §4).
+    stmt = select(Event).where(Event.id.in_(select(memberships([program_id]).c.event_id)))
     if scope_path:
         org = aliased(Organization)
         stmt = stmt.join(org, org.id == Event.organization_id).where(org.path.startswith(scope_path))
@@ -151,7 +172,8 @@ def ledger_data(program: Program, user: User, *, now: datetime | None = None) ->
 
     events = list(db.session.scalars(
         _scoped_events(program.id, scope).where(Event.status != DRAFT)
-        .options(joinedload(Event.organization)).order_by(Event.starts_at, Event.id)
+        .options(joinedload(Event.organization), joinedload(Event.co_organization))
+        .order_by(Event.starts_at, Event.id)
     ))
     drafts = db.session.scalar(
         _scoped_events(program.id, scope).where(Event.status == DRAFT).with_only_columns(func.count(Event.id))
@@ -160,7 +182,12 @@ def ledger_data(program: Program, user: User, *, now: datetime | None = None) ->
     held, cancelled = [], []
     for e in events:
         venue = e.venue_name or e.venue_address
-        line = LedgerEvent(e.starts_at, e.title, e.organization.name, venue, e.level, attendance.get(e.id, 0))
+        organizer = e.organization.name
+        joint = "、".join(x for x in (e.co_organization.name if e.co_organization else "", e.co_organizers) if x)
+        if joint:
+            organizer = f"{organizer}（联合：{joint}）"
+        total = attendance.get(e.id, 0) + (e.onsite_count or 0) + (e.online_count or 0)
+        line = LedgerEvent(e.starts_at, e.title, organizer, venue, e.level, total)
         if e.status == CANCELLED:
             line.status_label, line.cancel_reason = "已取消", e.cancel_reason or ""
             cancelled.append(line)
@@ -187,7 +214,7 @@ def program_check_ins_select(program: Program, user: User) -> Select[*tuple[Any,
         .join(Event, Event.id == CheckIn.event_id)
         .join(org, org.id == Event.organization_id)
         .join(Participant, Participant.id == CheckIn.participant_id)
-        .where(Event.program_id == program.id, Event.status.not_in((DRAFT, CANCELLED)))
+        .where(Event.id.in_(select(memberships([program.id]).c.event_id)), Event.status.not_in((DRAFT, CANCELLED)))
         .order_by(Event.starts_at, Event.id, CheckIn.checked_in_at, CheckIn.id)
     )
     if user.scope_path:

@@ -49,16 +49,17 @@ class TargetLine:
     scope: str  # "全区" or the organization whose share it is
     metric: str  # 场次 / 人次 / 人数 / 清凉礼包 …
     unit: str
-    goal: int
-    done: int
+    goal: int | float
+    done: int | float
+    note: str = ""  # where the figure comes from: 人次 parts, a rate's numbers, 已审核 / 待审核
 
     @property
     def percent(self) -> float:
         return round(100.0 * self.done / self.goal, 1) if self.goal else 0.0
 
     @property
-    def remaining(self) -> int:
-        return max(0, self.goal - self.done)
+    def remaining(self) -> int | float:
+        return max(0, round(self.goal - self.done, 2))
 
 
 

@@ -8,13 +8,16 @@ from importlib import metadata
 
 from flask import Blueprint, Response, current_app, render_template, request, send_file
 from flask_login import current_user
+from sqlalchemy import func, select
 
+from eventsvc.audit.operations import record
 from eventsvc.checkin.links import checkin_url
 from eventsvc.checkin.operations import GROUPS
-from eventsvc.core.permissions import ADMIN, require, roles_required, staff_required
+from eventsvc.core.permissions import ADMIN, may_export_full_phones, require, roles_required, staff_required
 from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
+from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import Program
 from eventsvc.programs.queries import can_see_program
 from eventsvc.reports import queries
@@ -55,12 +58,30 @@ def _load_program(program_id: int) -> Program:
     return get_in_scope_or_404(Program, program_id, current_user, visible=partial(can_see_program, current_user))
 
 
-def _mask_phones() -> bool:
-    """Mask phones unless a manager explicitly asks for full numbers (?phones=full)."""
-    if request.args.get("phones") == "full":
-        require(current_user.can_manage, 403)
-        return False
-    return True
+def _mask_phones(may_see_full: bool, report: str, obj: Event | Program) -> bool:
+    """Mask phones unless the user asks for full numbers (?phones=full) and may have them (§6).
+
+    Full numbers go to administrators and organizers of the event's own unit only; each such export
+    is written to the audit log (who, which report, which event/program) before the file is sent.
+    """
+    if request.args.get("phones") != "full":
+        return True
+    require(may_see_full, 403)
+    record(current_user._get_current_object(), "export.full_phones", obj,
+           summary=f"导出完整手机号：{report}《{getattr(obj, 'title', None) or getattr(obj, 'name', '')}》",
+           changes={"report": report})
+    db.session.commit()
+    return False
+
+
+def _own_unit_program(program: Program) -> bool:
+    """Tell whether every event of the program the user sees belongs to the user's own unit."""
+    others = db.session.scalar(
+        select(func.count(Event.id)).join(Event.organization)
+        .where(Event.program_id == program.id, Event.organization_id != current_user.organization_id,
+               Organization.path.startswith(current_user.scope_path))
+    )
+    return not others
 
 
 @bp.get("/events/<int:event_id>/roster.pdf")
@@ -68,7 +89,8 @@ def _mask_phones() -> bool:
 def event_roster_pdf(event_id: int) -> Response:
     """Send the event's roster (签到表) sorted by check-in time."""
     event = get_in_scope_or_404(Event, event_id, current_user)
-    pdf = build_roster_pdf(queries.event_header(event), queries.roster_rows(event.id), mask=_mask_phones())
+    mask = _mask_phones(may_export_full_phones(current_user, event.organization), "签到表 PDF", event)
+    pdf = build_roster_pdf(queries.event_header(event), queries.roster_rows(event.id), mask=mask)
     return send_bytes(pdf, PDF, _filename(event.title, "签到表") + ".pdf", attachment=False)
 
 
@@ -97,8 +119,8 @@ def event_poster_pdf(event_id: int) -> Response:
 def event_checkins_xlsx(event_id: int) -> Response:
     """Send the event's check-ins as a spreadsheet."""
     event = get_in_scope_or_404(Event, event_id, current_user)
-    data = build_event_checkins_xlsx(queries.event_header(event), queries.roster_rows(event.id),
-                                     mask=_mask_phones())
+    mask = _mask_phones(may_export_full_phones(current_user, event.organization), "签到明细 xlsx", event)
+    data = build_event_checkins_xlsx(queries.event_header(event), queries.roster_rows(event.id), mask=mask)
     return send_bytes(data, XLSX, _filename(event.title, "签到明细") + ".xlsx", attachment=True)
 
 
@@ -125,8 +147,11 @@ def program_ledger_pdf(program_id: int) -> Response:
 def program_ledger_xlsx(program_id: int) -> Response:
     """Send the program's ledger as a spreadsheet: targets, events, check-ins."""
     program = _load_program(program_id)
+    full_ok = may_export_full_phones(current_user, None) or (
+        current_user.can_manage and not current_user.is_admin and _own_unit_program(program))
+    mask = _mask_phones(full_ok, "项目台账 xlsx", program)
     data = build_ledger_xlsx(queries.ledger_data(program, current_user),
-                             queries.program_check_ins(program, current_user), mask=_mask_phones())
+                             queries.program_check_ins(program, current_user), mask=mask)
     return send_bytes(data, XLSX, _filename(f"{program.year}", program.name, "台账") + ".xlsx", attachment=True)
 
 

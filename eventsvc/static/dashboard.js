@@ -12,7 +12,11 @@
         if (!response.ok || response.redirected) return null;
         return response.text();
       })
-      .then(function (html) { if (html) live.innerHTML = html; })
+      .then(function (html) {
+        if (!html) return;
+        live.innerHTML = html;
+        if (window.eventsvcSetBarWidths) window.eventsvcSetBarWidths(live); // widths travel as data-bar-width
+      })
       .catch(function () { /* offline for a moment: try again next time */ });
   }
   setInterval(refresh, 30000);

@@ -33,7 +33,7 @@ def _checked_in(event, minutes_ago: int = 50) -> CheckIn:  # type: ignore[no-unt
 
 def test_worker_checks_out_with_the_remembered_cookie(client, training):
     record = _checked_in(training)
-    client.set_cookie("evs_person", dump_person(DETAILS))
+    client.set_cookie("evs_person", dump_person(DETAILS, verified=True))  # the phone was proven here
     resp = client.post(f"/c/{training.code}/checkout")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "签退成功" in html and "在场 50 分钟" in html
@@ -64,7 +64,7 @@ def test_unknown_person_or_disabled_event_cannot_check_out(client, training, cre
     person = upsert_participant(**DETAILS, by=None)
     check_in(plain, person, by=None, method="self")
     db.session.commit()
-    client.set_cookie("evs_person", dump_person(DETAILS))
+    client.set_cookie("evs_person", dump_person(DETAILS, verified=True))  # the phone was proven here
     assert "不需要签退" in client.post(f"/c/{plain.code}/checkout").get_data(as_text=True)
     assert db.session.scalar(select(CheckIn.checked_out_at).where(CheckIn.event_id == plain.id)) is None
 

@@ -14,7 +14,8 @@ from eventsvc.checkin.tokens import dump_person
 from eventsvc.core.timeutil import fmt_local
 from eventsvc.events.operations import cancel_event
 
-ZHANG = {"name": "张三", "phone": "13812345678", "workplace": "美团配送龙岗站", "group": "外卖员"}
+ZHANG = {"name": "张三", "phone": "13812345678", "workplace": "美团配送龙岗站", "group": "外卖员",
+         "consent": "y"}
 
 
 def page_text(resp) -> str:  # type: ignore[no-untyped-def]
@@ -74,7 +75,8 @@ def test_second_person_is_number_two(app, client, create_event):
     event = create_event()
     submit(client, event)
     other = app.test_client()
-    text = page_text(submit(other, event, {"name": "李四", "phone": "13900139000", "workplace": "", "group": ""}))
+    text = page_text(submit(other, event, {"name": "李四", "phone": "13900139000", "workplace": "", "group": "",
+                                           "consent": "y"}))
     assert "您是本场第 2 位签到者" in text
 
 

@@ -18,7 +18,8 @@ from eventsvc.core.timeutil import utcnow
 from eventsvc.events.models import Event
 from eventsvc.extensions import db as _db
 
-ZHANG = {"name": "张三", "phone": "13812345678", "workplace": "美团配送龙岗站", "group": "外卖员"}
+ZHANG = {"name": "张三", "phone": "13812345678", "workplace": "美团配送龙岗站", "group": "外卖员",
+         "consent": "y"}
 
 
 def page_text(resp) -> str:  # type: ignore[no-untyped-def]

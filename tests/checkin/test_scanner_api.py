@@ -205,7 +205,7 @@ def test_csrf_is_enforced_on_the_api(setup, database_url):
     with app.test_client() as c:
         page = c.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        c.post("/login", data={"username": "checker_a", "password": "password123", "csrf_token": token})
+        c.post("/login", data={"username": "checker_a", "password": "correct-horse-26", "csrf_token": token})
         scanner = c.get(f"/events/{event.id}/scanner").get_data(as_text=True)
         meta = re.search(r'name="csrf-token" content="([^"]+)"', scanner).group(1)
         body = {"scans": [{"client_scan_id": str(uuid.uuid4()), "code": reg.token}]}

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from eventsvc.checkin.models import CheckIn, CheckInUndo
+from eventsvc.audit.models import AuditEntry
+from eventsvc.checkin.models import CheckIn
 from eventsvc.checkin.operations import register
 from eventsvc.core.timeutil import utcnow
 from eventsvc.extensions import db
@@ -33,9 +34,12 @@ def test_undo_by_same_checker_restores_counts_and_leaves_a_record(client, scanne
     assert resp.status_code == 200 and data["ok"] and "误扫的人" in data["message"]
     assert data["stats"]["checked_in"] == 0
     assert db.session.scalar(select(func.count(CheckIn.id))) == 0
-    undo = db.session.scalar(select(CheckInUndo))
-    assert undo.undone_by_id == scanned["tree"]["checker_a"].id and undo.by_user_id == scanned["tree"]["checker_a"].id
-    assert undo.reason == "扫错了" and undo.method == "staff" and undo.undone_at is not None
+    undo = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "checkin.undo"))
+    checker_id = scanned["tree"]["checker_a"].id
+    assert undo.actor_id == checker_id and undo.changes["by_user_id"] == checker_id
+    assert undo.changes["reason"] == "扫错了" and undo.changes["method"] == "staff" and undo.at is not None
+    assert undo.object_id == scanned["check_in_id"] and undo.organization_id == event.organization_id
+    assert "13512345678" not in undo.summary + str(undo.changes)
     # The ticket is usable again: a new scan checks the person in afresh.
     again = scan_once(client, event, code=scanned["reg"].token)
     assert again["result"]["outcome"] == "success" and again["stats"]["checked_in"] == 1
@@ -51,7 +55,8 @@ def test_checker_cannot_undo_after_the_window_but_an_organizer_can(client, login
     assert db.session.scalar(select(func.count(CheckIn.id))) == 1
     login(scanned["tree"]["org_a"])
     assert client.post(f"/api/check-ins/{record.id}/undo", json={}).get_json()["ok"] is True
-    assert db.session.scalar(select(CheckInUndo.undone_by_id)) == scanned["tree"]["org_a"].id
+    undone_by = select(AuditEntry.actor_id).where(AuditEntry.action == "checkin.undo")
+    assert db.session.scalar(undone_by) == scanned["tree"]["org_a"].id
 
 
 def test_others_cannot_undo(client, login, scanned, create_user):
@@ -64,4 +69,5 @@ def test_others_cannot_undo(client, login, scanned, create_user):
     login(scanned["tree"]["viewer_a"])
     assert client.post(f"/api/check-ins/{scanned['check_in_id']}/undo", json={}).status_code == 403
     assert db.session.scalar(select(func.count(CheckIn.id))) == 1
-    assert db.session.scalar(select(func.count(CheckInUndo.id))) == 0
+    undos = select(func.count(AuditEntry.id)).where(AuditEntry.action == "checkin.undo")
+    assert db.session.scalar(undos) == 0

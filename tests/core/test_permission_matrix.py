@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = {
     "checkin_public.self_check_in", "checkin_public.show_check_in_result", "checkin_public.self_check_out",
     "checkin_public.register", "checkin_public.view_ticket", "checkin_public.ticket_png",
     "checkin_public.cancel_registration_public",
+    "checkin_verify.verify_phone", "checkin_verify.send_code", "checkin_verify.check_code",
 }
 # Endpoints about the user's own account, which every role may use.
 OWN_ACCOUNT = {"orgs.logout", "orgs.edit_password"}
@@ -112,8 +113,8 @@ def _snapshot() -> tuple[object, ...]:
     from sqlalchemy import func, select
 
     from eventsvc.models import (
+        AuditEntry,
         CheckIn,
-        CheckInUndo,
         Event,
         Program,
         Registration,
@@ -122,7 +123,125 @@ def _snapshot() -> tuple[object, ...]:
 
     db.session.expire_all()
     counts = tuple(db.session.scalar(select(func.count()).select_from(m)) for m in
-                   (CheckIn, CheckInUndo, Event, Program, Registration, ScanRecord))
+                   (AuditEntry, CheckIn, Event, Program, Registration, ScanRecord))
     states = tuple(db.session.execute(select(Event.id, Event.status, Event.title).order_by(Event.id)).all())
     regs = tuple(db.session.execute(select(Registration.id, Registration.status).order_by(Registration.id)).all())
     return counts + states + regs
+
+
+# --- Who may do what (issue 8 §6): roles × scopes × actions ----------------------------------------
+# The intended table, also in README ("Permissions"). "own" = the user's own unit (for streets, its subtree).
+# Department organizers read everything and manage only their own unit's programs/events and the
+# programs they lead; an event stays its owning unit's to change even under a department's program.
+# Rows: (who, action on street B's objects, allowed)
+DEPT_TABLE = [
+    ("dept_org", "read event page", True),
+    ("dept_org", "cancel street event", False),
+    ("dept_org", "edit street event", False),
+    ("dept_org", "walk-in at street event", False),
+    ("dept_org", "undo street check-in", False),
+    ("dept_org", "cancel street registration", False),
+    ("dept_org", "edit street program", False),
+    ("dept_org", "edit other department's program", False),
+    ("dept_org", "edit led program", True),
+    ("dept_org", "edit street event under led program", False),
+    ("dept_org", "full phones of street event", False),
+    ("org_b", "full phones of street event", True),
+    ("admin", "cancel street event", True),
+    ("admin", "full phones of street event", True),
+    ("org_b", "edit street event under led program", True),
+]
+
+
+@pytest.fixture
+def depts(world, tree, create_org, create_user, create_program, create_event):  # type: ignore[no-untyped-def]
+    """Two departments, one organizer in 宣教服务部; a district program led by each; a street-B event under one."""
+    from eventsvc.orgs.models import DEPARTMENT
+
+    xuanjiao = create_org("宣教服务部", DEPARTMENT, tree["root"])
+    quanyi = create_org("权益保障部", DEPARTMENT, tree["root"])
+    led = create_program(org=tree["root"], name="劳模工匠宣讲", lead_departments=[xuanjiao])
+    other = create_program(org=tree["root"], name="普法宣传", lead_departments=[quanyi])
+    event_under_led = create_event(led, tree["b"])
+    return {"dept_org": create_user("organizer", xuanjiao, "xj_org"), "led": led.id, "other": other.id,
+            "event_under_led": event_under_led.id}
+
+
+def _program_form(program_id: int) -> dict[str, str]:
+    from eventsvc.programs.models import Program
+
+    program = db.session.get(Program, program_id)
+    assert program is not None
+    return {"year": str(program.year), "name": program.name + "（改）", "category": "",
+            "lead_department_ids": [str(o.id) for o in program.lead_departments]}  # type: ignore[dict-item]
+
+
+def _attempt(client, action: str, world: dict, depts: dict):  # type: ignore[no-untyped-def,type-arg]
+    """Do the action as the logged-in user; return (status, changed?)."""
+    from eventsvc.checkin.models import CheckIn, Registration
+    from eventsvc.events.models import Event
+    from eventsvc.programs.models import Program
+
+    def state() -> tuple[object, ...]:
+        db.session.expire_all()
+        return (
+            tuple(db.session.execute(select(Event.id, Event.status, Event.title).order_by(Event.id)).all()),
+            tuple(db.session.execute(select(Program.id, Program.name).order_by(Program.id)).all()),
+            db.session.scalar(select(func.count(CheckIn.id))),
+            tuple(db.session.execute(select(Registration.id, Registration.status)).all()),
+        )
+
+    from sqlalchemy import func, select
+
+    event_form = {"title": "改过的标题", "level": "街道级", "kind": "其他"}
+    requests = {
+        "read event page": ("GET", f"/events/{world['event_id']}", None),
+        "cancel street event": ("POST", f"/events/{world['event_id']}/cancel", {"reason": "测试"}),
+        "edit street event": ("POST", f"/events/{world['event_id']}/edit", event_form),
+        "walk-in at street event": ("POST", f"/events/{world['event_id']}/walk-in",
+                                    {"name": "路人", "phone": "13700137000", "group": "外卖员"}),
+        "undo street check-in": ("POST", f"/api/check-ins/{world['check_in_id']}/undo", {}),
+        "cancel street registration": ("POST", f"/registrations/{world['registration_id']}/cancel", {}),
+        "edit street program": ("POST", f"/programs/{world['program_id']}/edit", _program_form(world["program_id"])),
+        "edit other department's program": ("POST", f"/programs/{depts['other']}/edit", _program_form(depts["other"])),
+        "edit led program": ("POST", f"/programs/{depts['led']}/edit", _program_form(depts["led"])),
+        "edit street event under led program": ("POST", f"/events/{depts['event_under_led']}/cancel", {"reason": "x"}),
+        "full phones of street event": ("GET", f"/events/{world['event_id']}/checkins.xlsx?phones=full", None),
+    }
+    method, url, data = requests[action]
+    before = state()
+    if method == "GET":
+        resp = client.get(url)
+    elif url.startswith("/api/"):
+        resp = client.post(url, json=data)
+    else:
+        resp = client.post(url, data=data)
+    return resp, state() != before
+
+
+@pytest.mark.parametrize(("who", "action", "allowed"), DEPT_TABLE, ids=[f"{w}: {a}" for w, a, _ in DEPT_TABLE])
+def test_department_permission_table(client, login, tree, world, depts, who, action, allowed):  # type: ignore[no-untyped-def]
+    user = depts[who] if who in depts else tree[who]
+    login(user)
+    resp, changed = _attempt(client, action, world, depts)
+    if action.startswith("read") or action.startswith("full phones"):
+        assert (resp.status_code == 200) is allowed, resp.status_code
+        return
+    if allowed:
+        assert resp.status_code in (200, 302, 303) and changed, (resp.status_code, resp.get_data(as_text=True)[:300])
+    else:
+        assert resp.status_code == 403 and not changed, (resp.status_code, resp.get_data(as_text=True)[:300])
+
+
+def test_full_phone_export_is_audited(client, login, tree, world):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from eventsvc.audit.models import AuditEntry
+
+    login(tree["org_b"])
+    assert client.get(f"/events/{world['event_id']}/checkins.xlsx").status_code == 200  # masked: not audited
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.full_phones")) is None
+    assert client.get(f"/events/{world['event_id']}/roster.pdf?phones=full").status_code == 200
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.full_phones"))
+    assert entry is not None and entry.actor_id == tree["org_b"].id and "签到表" in entry.summary
+    assert entry.object_id == world["event_id"]

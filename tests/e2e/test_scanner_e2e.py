@@ -53,7 +53,7 @@ def open_scanner(browser, base: str, event_id: int):  # type: ignore[no-untyped-
     page = context.new_page()
     page.goto(f"{base}/login?next=/events/{event_id}/scanner")
     page.fill("input[name=username]", "checker_a")
-    page.fill("input[name=password]", "password123")
+    page.fill("input[name=password]", "correct-horse-26")
     page.click("button[type=submit]")
     page.wait_for_selector("#scanner[data-ready='1']")
     return context, page

@@ -89,7 +89,7 @@ def test_list_filters_by_year_and_category_and_shows_progress(db, tree, login, c
     html = client.get("/programs?year=2026").get_data(as_text=True)
     assert "劳模工匠宣讲" in html and "平湖职工运动会" in html and "第 7 条" in html
     assert "坂田职工书屋" not in html and "去年的项目" not in html
-    assert "场次 2/10场 · 20%" in html  # street A's contribution
+    assert "场次 2/10场 · 20.0%" in html  # street A's contribution (percent to one decimal, issue 10 §2)
     assert "新建项目" in html
 
     html = client.get("/programs?year=2026&category=文体活动").get_data(as_text=True)

@@ -44,7 +44,8 @@ def test_ledger_pdf_shows_targets_events_and_cancelled(client, login, tree, crea
     resp = client.get(f"/programs/{program.id}/ledger.pdf")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     text = pdf_text(resp.data)
-    for expected in ("夏送清凉", "工作台账", "目标完成情况", "实际完成：3场，4人次，2人，清凉礼包500",
+    for expected in ("夏送清凉", "工作台账", "目标完成情况",
+                     "实际完成：3场，4人次（扫码签到4+现场填报0+线上0），2人（实名签到），清凉礼包500",
                      "10场3场30.0%7场", "100人次4人次4.0%96人次", "1,000份500份50.0%500份",
                      "各单位完成率（场次）", "平湖环卫工人慰问", "白坭坑社区送清凉", "坂田快递站点慰问", "下周的活动",
                      "已取消的活动", "台风停办的一场", "台风红色预警", "另有1场活动尚未发布"):

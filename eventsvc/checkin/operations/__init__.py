@@ -2,7 +2,8 @@
 
 - checkins: participants, check-in (one per person per event), undo, check-out;
 - registrations: registering ahead, waitlist and cancellation, e-ticket check-in;
-- scans: staff scans, single or as an offline batch, idempotent by the device's scan id.
+- scans: staff scans, single or as an offline batch, idempotent by the device's scan id;
+- review: self check-ins held as 待核实 (one device, too many people) and the organizer's decision.
 """
 from eventsvc.checkin.operations.checkins import (
     GROUPS,
@@ -13,6 +14,7 @@ from eventsvc.checkin.operations.checkins import (
     check_out,
     checkin_window,
     ensure_open,
+    may_edit_participant,
     undo_check_in,
     upsert_participant,
     validate_person,
@@ -24,6 +26,7 @@ from eventsvc.checkin.operations.registrations import (
     register,
     ticket_token_from,
 )
+from eventsvc.checkin.operations.review import Source, confirm_check_in, device_limit, reject_check_in
 from eventsvc.checkin.operations.scans import (
     MAX_BATCH,
     MODE_IN,
@@ -39,7 +42,8 @@ from eventsvc.checkin.operations.scans import (
 
 __all__ = [
     "GROUPS", "MAX_BATCH", "METHODS", "MODE_IN", "MODE_OUT", "CheckInRefused", "CheckInResult", "Mode", "Outcome",
-    "Scan", "ScanResult", "cancel_registration", "check_in", "check_in_by_ticket", "check_out", "checkin_window",
+    "Scan", "ScanResult", "Source", "cancel_registration", "confirm_check_in", "device_limit",
+    "may_edit_participant", "reject_check_in", "check_in", "check_in_by_ticket", "check_out", "checkin_window",
     "clamp_scanned_at", "ensure_open",
     "process_scan", "promote_waitlisted", "register", "sync_scans", "ticket_token_from", "undo_check_in",
     "upsert_participant", "validate_person",

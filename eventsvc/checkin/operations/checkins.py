@@ -3,9 +3,15 @@
 Counting depends on one rule kept here: a person checks in at most once per event. The unique
 constraint on (event, participant) guarantees it; these functions answer a repeat from a read
 and turn a lost race into an "already checked in" answer instead of an error.
+
+A participant is shared district-wide: its canonical name, workplace and group change only by staff
+whose scope covers the unit where the person was first recorded, or by district staff
+(may_edit_participant); everyone else only fills blanks, and what they typed is kept on the check-in
+(name_given, workplace_given) and shown on that event's pages instead of the stored details.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,24 +19,30 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from eventsvc.audit.models import AuditEntry
+from eventsvc.audit.operations import person_label
+from eventsvc.audit.operations import record as audit
 from eventsvc.checkin.models import (
+    CHECKIN_PENDING,
     IMPORT,
     MANUAL,
+    METHOD_LABELS,
     SELF_SCAN,
     STAFF_SCAN,
     CheckIn,
-    CheckInUndo,
     Participant,
     Registration,
 )
+from eventsvc.checkin.operations.review import Source, pending_reason
 from eventsvc.checkin.queries import active_registration, existing_check_in
 from eventsvc.core.exceptions import OperationError
+from eventsvc.core.permissions import can_check_in_at
 from eventsvc.core.phones import InvalidPhone, normalize_phone
 from eventsvc.core.timeutil import fmt_local, utcnow
 from eventsvc.db import savepoint
 from eventsvc.events.models import CANCELLED, PUBLISHED, TARGET_GROUPS, Event
 from eventsvc.extensions import db
-from eventsvc.orgs.models import User
+from eventsvc.orgs.models import Organization, User
 
 METHODS = (SELF_SCAN, STAFF_SCAN, MANUAL, IMPORT)
 GROUPS = tuple(TARGET_GROUPS)  # a participant's 人群类别 uses the events' target-group list
@@ -75,14 +87,35 @@ def validate_person(name: str, phone: str, workplace: str = "", group: str = "")
     return {"name": name, "phone": phone, "workplace": workplace, "group": group}
 
 
+def may_edit_participant(user: User | None, participant: Participant) -> bool:
+    """Tell whether staff may change a participant's canonical details (name, workplace, group).
+
+    A participant is shared district-wide, so only staff whose scope covers the unit where the person
+    was first recorded may change them, or district staff; people recorded before that unit was kept
+    (first_organization is None) are district staff's. Workers (None) never overwrite anyone.
+    """
+    if user is None:
+        return False
+    if participant.first_organization is None:
+        return user.is_district
+    return user.reaches(participant.first_organization)
+
+
 def upsert_participant(
-    name: str, phone: str, workplace: str = "", group: str = "", *, by: User | None
+    name: str, phone: str, workplace: str = "", group: str = "", *, by: User | None,
+    organization: Organization | None = None,
 ) -> Participant:
-    """Return the participant with this phone, creating it or refreshing changed details."""
+    """Return the participant with this phone, creating it or refreshing changed details.
+
+    `organization` is the unit recording the person now (the event's organizer); a new participant
+    remembers it as where they were first recorded. An existing one's details change only when
+    `may_edit_participant(by, ...)`; otherwise blanks are filled and what was typed belongs on the
+    check-in or registration (name_given), never on the shared person.
+    """
     details = validate_person(name, phone, workplace, group)
     participant = db.session.scalar(select(Participant).where(Participant.phone == details["phone"]))
     if participant is None:
-        participant = Participant(**details)
+        participant = Participant(**details, first_organization_id=organization.id if organization else None)
         try:
             with savepoint(db.session()):
                 db.session.add(participant)
@@ -91,12 +124,15 @@ def upsert_participant(
             participant = db.session.scalar(select(Participant).where(Participant.phone == details["phone"]))
             assert participant is not None
         return participant
-    # Write only what changed, so a repeat check-in stays a pure read. A worker's own form
-    # (by=None) only fills blanks: anyone can type someone else's number, and must not rename them.
+    # Write only what changed, so a repeat check-in stays a pure read. A worker's own form and staff
+    # outside the person's first unit only fill blanks: anyone can type someone else's number.
+    may_edit = may_edit_participant(by, participant)
     for key in ("name", "workplace", "group"):
         current = getattr(participant, key)
-        if details[key] and current != details[key] and (by is not None or not current):
+        if details[key] and current != details[key] and (may_edit or not current):
             setattr(participant, key, details[key])
+    if participant.first_organization_id is None and organization is not None and by is not None and may_edit:
+        participant.first_organization_id = organization.id
     return participant
 
 
@@ -131,16 +167,25 @@ def check_in(
     at: datetime | None = None,
     registration: Registration | None = None,
     enforce_window: bool = True,
+    given: Mapping[str, str] | None = None,
+    source: Source | None = None,
 ) -> CheckInResult:
-    """Record one person at one event; a repeat returns the first check-in and writes nothing."""
+    """Record one person at one event; a repeat returns the first check-in and writes nothing.
+
+    `given` holds the name and workplace as typed for this check-in (kept on the row: the typist may
+    not be entitled to the participant's own); `source` says where a self check-in came from, and a
+    device past the limit gets its check-in stored as pending (see operations.review).
+    On an event that requires registration, a self check-in must name the `registration` whose
+    holder the caller has proof of (ticket link or SMS code): a typed phone alone proves nothing.
+    """
     if method not in METHODS:
         raise OperationError("签到方式无效")
-    if method != SELF_SCAN and (by is None or not by.can_check_in or not by.reaches(event.organization)):
+    if method != SELF_SCAN and not can_check_in_at(by, event.organization):
         raise OperationError("您无权为该活动签到", code="forbidden")
     existing = existing_check_in(event, participant)
     if existing is not None:
         return CheckInResult(existing, created=False)
-    if registration is None:
+    if registration is None and not (method == SELF_SCAN and event.requires_registration):
         registration = active_registration(event, participant)
     if event.requires_registration and registration is None and method in (SELF_SCAN, STAFF_SCAN):
         # Staff typing someone in by hand (MANUAL) or importing paper may admit a walk-in; scans may not.
@@ -156,7 +201,16 @@ def check_in(
         method=method,
         by_user_id=by.id if by else None,
         registration_id=registration.id if registration else None,
+        name_given=(given or {}).get("name", "")[:40] or (registration.name_given if registration else ""),
+        workplace_given=(given or {}).get("workplace", "")[:100]
+        or (registration.workplace_given if registration else ""),
     )
+    if source is not None and method == SELF_SCAN:
+        record.device_hash, record.client_ip, record.user_agent = (
+            source.device_hash[:32], source.client_ip[:50], source.user_agent[:40])
+        reason = pending_reason(event, source)
+        if reason:
+            record.status, record.pending_reason = CHECKIN_PENDING, reason[:200]
     try:
         with savepoint(db.session()):
             db.session.add(record)
@@ -166,12 +220,17 @@ def check_in(
         if existing is None:
             raise
         return CheckInResult(existing, created=False)
+    if method in (STAFF_SCAN, MANUAL):
+        # A worker's own check-in is its row (one write on the hot path); imports are one import.confirm entry.
+        audit(by, "checkin.create", record, organization=event.organization,
+              summary=f"{METHOD_LABELS[method]}签到：{person_label(participant)}",
+              changes={"participant_id": participant.id, "method": method})
     return CheckInResult(record, created=True)
 
 
-def undo_check_in(record: CheckIn, *, by: User, reason: str = "") -> CheckInUndo:
+def undo_check_in(record: CheckIn, *, by: User, reason: str = "") -> AuditEntry:
     """Remove a mistaken check-in: its own checker within the undo window, an organizer any time."""
-    if not by.reaches(record.event.organization) or not by.can_check_in:
+    if not can_check_in_at(by, record.event.organization):
         raise OperationError("您无权撤销该签到", code="forbidden")
     window = timedelta(minutes=current_app.config.get("UNDO_WINDOW_MINUTES", 5))
     own_recent = record.by_user_id == by.id and utcnow() - record.checked_in_at <= window
@@ -180,16 +239,16 @@ def undo_check_in(record: CheckIn, *, by: User, reason: str = "") -> CheckInUndo
             f"只能在签到后 {int(window.total_seconds() // 60)} 分钟内撤销自己操作的签到，请联系活动组织者。",
             code="undo_expired",
         )
-    undo = CheckInUndo(
-        event_id=record.event_id,
-        participant_id=record.participant_id,
-        checked_in_at=record.checked_in_at,
-        method=record.method,
-        by_user_id=record.by_user_id,
-        undone_by_id=by.id,
-        reason=reason.strip()[:200],
+    # The audit entry is the undo's only trace: it keeps what the deleted row said.
+    reason = reason.strip()[:200]
+    undo = audit(
+        by, "checkin.undo", record, organization=record.event.organization,
+        summary=f"撤销签到：{person_label(record.participant)}（{record.method_label}）"
+        + (f"，原因：{reason}" if reason else ""),
+        changes={"event_id": record.event_id, "participant_id": record.participant_id,
+                 "checked_in_at": record.checked_in_at, "method": record.method,
+                 "by_user_id": record.by_user_id, "reason": reason},
     )
-    db.session.add(undo)
     db.session.delete(record)
     db.session.flush()
     return undo
@@ -200,11 +259,14 @@ def check_out(record: CheckIn, *, by: User | None, at: datetime | None = None) -
     event = record.event
     if not event.checkout_enabled:
         raise OperationError("本场活动不需要签退", code="checkout_disabled")
-    if by is not None and (not by.can_check_in or not by.reaches(event.organization)):
+    if by is not None and not can_check_in_at(by, event.organization):
         raise OperationError("您无权为该活动签退", code="forbidden")
     if record.checked_out_at is None:
         record.checked_out_at = at or utcnow()
         record.checked_out_by_id = by.id if by else None
+        if by is not None:  # like check-in, a worker's own check-out is recorded by its row alone
+            audit(by, "checkin.checkout", record, organization=event.organization,
+                  summary=f"签退：{person_label(record.participant)}")
         db.session.flush()
     return record
 

@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from eventsvc.audit.operations import WorkerActor, person_label
+from eventsvc.audit.operations import record as audit
 from eventsvc.checkin.models import CANCELLED as REG_CANCELLED
 from eventsvc.checkin.models import (
     REGISTERED,
@@ -29,6 +31,7 @@ from eventsvc.checkin.queries import (
     registration_window,
 )
 from eventsvc.core.exceptions import OperationError
+from eventsvc.core.permissions import can_manage_org
 from eventsvc.core.timeutil import fmt_local, utcnow
 from eventsvc.core.tokens import random_token
 from eventsvc.db import savepoint
@@ -50,6 +53,17 @@ def _check_registration_open(event: Event, now: datetime) -> None:
                              code="registration_not_open")
     if now > closes:
         raise OperationError(f"报名已截止（{fmt_local(closes, '%m月%d日 %H:%M')}）。", code="registration_closed")
+
+
+def lock_seats(event: Event) -> None:
+    """Serialize seat decisions for one event until the transaction ends (§7).
+
+    PostgreSQL: a row lock on the event, so a second registration waits here and then counts the first one's
+    committed seat (READ COMMITTED takes a new snapshot per statement). NO KEY UPDATE, not UPDATE: inserting a
+    registration/check-in takes KEY SHARE on the event and must not deadlock against this lock. SQLite has no
+    row locks (the clause is dropped) and serializes writers anyway; `_settle_seat` covers its read-then-write.
+    """
+    db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update(key_share=True))
 
 
 def _seat_status(event: Event, *, staff: bool) -> str:
@@ -75,7 +89,7 @@ def register(
     """
     now = now or utcnow()
     staff = by is not None
-    if by is not None and (not by.can_manage or not by.reaches(event.organization)):
+    if by is not None and not can_manage_org(by, event.organization):
         raise OperationError("您无权为该活动添加报名", code="forbidden")
     if staff:
         if event.registration_mode != REG_ON:
@@ -86,22 +100,29 @@ def register(
         _check_registration_open(event, now)
     participant = person if isinstance(person, Participant) else upsert_participant(
         person.get("name", ""), person.get("phone", ""), person.get("workplace", ""), person.get("group", ""),
-        by=by,
+        by=by, organization=event.organization,
     )
+    # The ticket shows the details as given here, never the participant's stored ones (see CheckIn).
+    given = (participant.name, participant.workplace) if isinstance(person, Participant) else (
+        (person.get("name") or "").strip()[:40], (person.get("workplace") or "").strip()[:100])
     existing = db.session.scalar(
         select(Registration).where(Registration.event_id == event.id, Registration.participant_id == participant.id)
     )
     if existing is not None and existing.status != REG_CANCELLED:
         return existing
+    lock_seats(event)
     status = _seat_status(event, staff=staff)
     if existing is not None:
         # Re-registering after cancelling: back in line from now, same ticket token.
         existing.status, existing.cancelled_at, existing.created_at = status, None, now
         existing.by_user_id = by.id if by else None
+        existing.name_given, existing.workplace_given = given
         db.session.flush()
+        _audit_staff_registration(by, existing)
         return existing
     reg = Registration(event_id=event.id, participant_id=participant.id, token=random_token(), status=status,
-                       by_user_id=by.id if by else None, created_at=now)
+                       by_user_id=by.id if by else None, created_at=now, name_given=given[0],
+                       workplace_given=given[1])
     try:
         with savepoint(db.session()):
             db.session.add(reg)
@@ -113,7 +134,16 @@ def register(
         if won is None:
             raise
         return won
+    _audit_staff_registration(by, reg)
     return _settle_seat(event, reg, staff=staff)
+
+
+def _audit_staff_registration(by: User | None, reg: Registration) -> None:
+    """Staff adding someone is audited; a worker's own sign-up is recorded by its row (like self check-in)."""
+    if by is not None:
+        audit(by, "registration.create", reg, organization=reg.event.organization,
+              summary=f"添加报名：{person_label(reg.participant)}（{reg.status_label}）",
+              changes={"participant_id": reg.participant_id, "status": reg.status})
 
 
 def _settle_seat(event: Event, reg: Registration, *, staff: bool) -> Registration:
@@ -136,14 +166,17 @@ def _settle_seat(event: Event, reg: Registration, *, staff: bool) -> Registratio
     return reg
 
 
-def cancel_registration(reg: Registration, *, by: User | None, now: datetime | None = None) -> Registration | None:
+def cancel_registration(
+    reg: Registration, *, by: User | None, now: datetime | None = None, device_hash: str = ""
+) -> Registration | None:
     """Cancel a registration (the worker: by=None; or an organizer) and promote the first waiting.
 
-    Returns the promoted registration, if a seat freed and someone was waiting.
+    Returns the promoted registration, if a seat freed and someone was waiting. `device_hash` names
+    the worker's phone in the audit entry when the worker cancels their own.
     """
     now = now or utcnow()
     event = reg.event
-    if by is not None and (not by.can_manage or not by.reaches(event.organization)):
+    if by is not None and not can_manage_org(by, event.organization):
         raise OperationError("您无权取消该报名", code="forbidden")
     if reg.status == REG_CANCELLED:
         return None
@@ -152,7 +185,11 @@ def cancel_registration(reg: Registration, *, by: User | None, now: datetime | N
     if by is None and now > event.ends_at:
         raise OperationError("活动已结束，不能再取消报名。", code="ended")
     held_seat = reg.status == REGISTERED
+    before = reg.status
     reg.status, reg.cancelled_at = REG_CANCELLED, now
+    audit(by if by is not None else WorkerActor(device_hash), "registration.cancel", reg,
+          organization=event.organization, summary=f"取消报名：{person_label(reg.participant)}",
+          changes={"participant_id": reg.participant_id, "status": [before, REG_CANCELLED]})
     db.session.flush()
     return promote_waitlisted(event, by=by, now=now) if held_seat else None
 
@@ -162,8 +199,9 @@ def promote_waitlisted(event: Event, *, by: User | None, now: datetime | None = 
 
     `by` is the user whose action freed the seat, or None for the system (a worker cancelling their own).
     """
-    if by is not None and (not by.can_manage or not by.reaches(event.organization)):
+    if by is not None and not can_manage_org(by, event.organization):
         raise OperationError("您无权调整该活动的报名", code="forbidden")
+    lock_seats(event)
     if event.registration_capacity and registered_count(event) >= event.registration_capacity:
         return None
     first = db.session.scalar(
@@ -175,6 +213,9 @@ def promote_waitlisted(event: Event, *, by: User | None, now: datetime | None = 
     if first is None:
         return None
     first.status, first.promoted_at = REGISTERED, now or utcnow()
+    audit(by, "registration.promote", first, organization=event.organization,
+          summary=f"候补转正：{person_label(first.participant)}",
+          changes={"participant_id": first.participant_id, "status": [WAITLISTED, REGISTERED]})
     db.session.flush()
     return first
 

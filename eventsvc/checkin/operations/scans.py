@@ -27,6 +27,7 @@ from eventsvc.checkin.operations.checkins import CheckInResult, check_in, check_
 from eventsvc.checkin.operations.registrations import check_in_by_ticket, ticket_token_from
 from eventsvc.checkin.queries import active_registration, existing_check_in, registration_by_token
 from eventsvc.core.exceptions import OperationError
+from eventsvc.core.permissions import can_check_in_at
 from eventsvc.core.timeutil import utcnow
 from eventsvc.db import savepoint
 from eventsvc.events.models import Event
@@ -129,7 +130,7 @@ def _participant_for(event: Event, scan: Scan, *, by: User) -> tuple[Participant
     if scan.person is not None:
         p = scan.person
         participant = upsert_participant(p.get("name", ""), p.get("phone", ""), p.get("workplace", ""),
-                                         p.get("group", ""), by=by)
+                                         p.get("group", ""), by=by, organization=event.organization)
         return participant, active_registration(event, participant)
     raise OperationError("扫码内容为空", code="bad_scan")
 
@@ -150,7 +151,8 @@ def _decide(event: Event, scan: Scan, *, by: User, at: datetime) -> ScanResult:
                 return _from_check_in(scan, check_in_by_ticket(event, scan.code, by=by, at=at))
             participant, reg = _participant_for(event, scan, by=by)
             participant_id = participant.id
-            return _from_check_in(scan, check_in(event, participant, by=by, method=MANUAL, at=at, registration=reg))
+            return _from_check_in(scan, check_in(event, participant, by=by, method=MANUAL, at=at, registration=reg,
+                                                 given=scan.person))
         participant, _reg = _participant_for(event, scan, by=by)
         participant_id = participant.id
         record = existing_check_in(event, participant)
@@ -189,7 +191,7 @@ def _known_scan(client_scan_id: str) -> ScanRecord | None:
 
 def process_scan(event: Event, scan: Scan, *, by: User, now: datetime | None = None) -> ScanResult:
     """Decide one staff scan once; a repeated client_scan_id returns the stored decision."""
-    if by is None or not by.can_check_in or not by.reaches(event.organization):
+    if not can_check_in_at(by, event.organization):
         raise OperationError("您无权为该活动签到", code="forbidden")
     known = _known_scan(scan.client_scan_id)
     if known is not None:

@@ -1,18 +1,19 @@
-"""What every worker page shares: the remembered-person cookie, no-store answers, events by public code."""
+"""What every worker page shares: the device's remembered details, no-store answers, events by public code."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import current_app, redirect, render_template, session, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.models import CheckIn, Registration
 from eventsvc.checkin.operations import GROUPS
+from eventsvc.checkin.public.device import current_device
 from eventsvc.checkin.queries import existing_check_in, find_participant
-from eventsvc.checkin.tokens import PERSON_COOKIE, dump_person, load_person
+from eventsvc.checkin.tokens import seal, unseal
 from eventsvc.events.models import Event
 from eventsvc.events.queries import event_by_code
 from eventsvc.extensions import db
@@ -24,36 +25,88 @@ def event_or_none(code: str) -> Event | None:
 
 
 def remembered_person() -> dict[str, str] | None:
-    """Return the details the signed cookie remembers, or None when absent or forged."""
-    return load_person(request.cookies.get(PERSON_COOKIE))
-
-
-def remember(response: Response, details: Mapping[str, str]) -> None:
-    """Set or refresh the cookie that makes this worker's next check-in one tap."""
-    days = int(current_app.config.get("PARTICIPANT_COOKIE_DAYS", 365))
-    response.set_cookie(
-        PERSON_COOKIE, dump_person(dict(details)), max_age=days * 86400, httponly=True, samesite="Lax",
-        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE", False)),
-    )
+    """Return the details last typed on this phone (the device cookie), or None."""
+    return current_device().person
 
 
 def remembered_check_in(event: Event, person: Mapping[str, str] | None) -> CheckIn | None:
-    """Return the remembered worker's check-in at this event, if any."""
+    """Return the check-in at this event of the phone number the device remembers, if any."""
     if not person:
         return None
     participant = find_participant(person.get("phone", ""))
     return existing_check_in(event, participant) if participant is not None else None
 
 
-def registration_for(event: Event | None, person: Mapping[str, str] | None) -> Registration | None:
-    """Return the remembered worker's registration at the event (for the public partials)."""
-    if not person or event is None:
+def own_check_in(event: Event) -> CheckIn | None:
+    """Return the remembered check-in only if this phone may act on it (check out, see it).
+
+    It must have been made from this device, or the device proved the phone (SMS code) or holds the
+    ticket it was made with: a cookie that merely remembers a typed number is not enough.
+    """
+    device = current_device()
+    record = remembered_check_in(event, device.person)
+    if record is None:
         return None
-    participant = find_participant(person.get("phone", ""))
+    if record.device_hash == device.hash or device.proves_phone(record.participant.phone):
+        return record
+    return record if record.registration_id is not None and record.registration_id in device.tickets else None
+
+
+def registration_for(event: Event | None, person: Mapping[str, str] | None = None) -> Registration | None:
+    """Return the registration at the event whose ticket this phone holds (for the public partials).
+
+    `person` is accepted for the templates' sake; what decides is the device's proof, never a number.
+    """
+    if event is None:
+        return None
+    device = current_device()
+    phone = (person or device.person or {}).get("phone", "")
+    participant = find_participant(phone) if phone else None
+    if participant is None:
+        return None
+    reg = db.session.scalar(select(Registration).where(
+        Registration.event_id == event.id, Registration.participant_id == participant.id))
+    return reg if reg is not None and device.holds(reg) else None
+
+
+def registration_of_phone(event: Event, phone: str) -> Registration | None:
+    """Return the registration of this phone number at the event, whoever holds it (no proof)."""
+    participant = find_participant(phone)
     if participant is None:
         return None
     return db.session.scalar(select(Registration).where(
         Registration.event_id == event.id, Registration.participant_id == participant.id))
+
+
+# The session entry that carries a pending phone verification to the SMS step: sealed, because it
+# holds the typed number (the session cookie is signed, not encrypted).
+PENDING_VERIFICATION_KEY = "evs_vfy"
+PENDING_VERIFICATION_SECONDS = 1800
+
+
+def start_verification(event: Event, purpose: str, details: Mapping[str, str], token: str = "") -> Response:
+    """Keep what was submitted and send the phone to the SMS-code step for `purpose`."""
+    session[PENDING_VERIFICATION_KEY] = seal({"c": event.code, "u": purpose, "d": dict(details), "t": token})
+    return no_store(redirect(url_for("checkin_verify.verify_phone", code=event.code), code=303))
+
+
+def pending_verification(event: Event) -> dict[str, Any] | None:
+    """Return the pending verification for this event ({u: purpose, d: details, t: token}), or None."""
+    data = unseal(session.get(PENDING_VERIFICATION_KEY), max_age=PENDING_VERIFICATION_SECONDS)
+    if data is None or data.get("c") != event.code or not isinstance(data.get("d"), dict):
+        return None
+    if not data["d"].get("phone"):
+        return None
+    return data
+
+
+def privacy_notice() -> str:
+    """The configurable statement: who holds the data, what for, how long, whom to contact."""
+    return str(current_app.config.get("PRIVACY_NOTICE") or "")
+
+
+def consent_label() -> str:
+    return str(current_app.config.get("PRIVACY_CONSENT_LABEL") or "我已阅读并同意上述个人信息使用说明")
 
 
 def no_store(response: Response) -> Response:

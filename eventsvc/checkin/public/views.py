@@ -10,28 +10,34 @@ from werkzeug.wrappers import Response
 
 from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.links import ticket_url
-from eventsvc.checkin.models import SELF_SCAN, CheckIn
+from eventsvc.checkin.models import SELF_SCAN, CheckIn, Registration
 from eventsvc.checkin.operations import (
     CheckInRefused,
     CheckInResult,
     cancel_registration,
     check_in,
     check_out,
+    device_limit,
     ensure_open,
     register,
     upsert_participant,
 )
+from eventsvc.checkin.public.device import Device, current_device, remembered_device_id, request_source, save_device
 from eventsvc.checkin.public.helpers import (
+    consent_label,
     event_or_none,
     no_store,
+    own_check_in,
     page,
     person_form_context,
+    privacy_notice,
     registration_for,
-    remember,
+    registration_of_phone,
     remembered_check_in,
-    remembered_person,
+    start_verification,
 )
 from eventsvc.checkin.queries import (
+    active_registration,
     event_stats,
     existing_check_in,
     find_participant,
@@ -43,19 +49,22 @@ from eventsvc.checkin.tokens import DynamicCodeRefused, verify_dynamic_code
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import require
 from eventsvc.core.qr import qr_png, qr_svg
+from eventsvc.core.ratelimits import limit_public_checkin
 from eventsvc.events.models import QR_DYNAMIC, REG_ON, Event
 from eventsvc.extensions import db
 
 bp = Blueprint("checkin_public", __name__)
 bp.add_app_template_global(registration_for, "registration_for")
+bp.after_request(save_device)
 
-PRIVACY_NOTICE = "您填写的信息仅用于本次活动签到统计和工会服务，不会向第三方提供。"
-CONSENT = "我同意主办方为组织本次活动使用我填写的姓名、手机号和单位，不向第三方提供。"
+CONSENT_MISSING = "请阅读并同意个人信息使用说明（勾选上方方框）"
 _DONE_KEY = "evs_done"  # session: the check-in the /done page shows after the redirect
-_DYNAMIC_KEY = "evs_dyn"  # session: the dynamic code this browser was shown while it was fresh
+_DYNAMIC_KEY = "evs_dyn"  # session: the dynamic code this browser was shown while fresh, and grace used
 # A dynamic code is only valid for about a minute, but typing a name and a phone on a cheap phone
 # takes longer: a POST may carry a code up to this old if this same session opened it while fresh.
+# The grace is per device and per code, and admits at most PENDING_DEVICE_LIMIT people.
 _FORM_GRACE_SECONDS = 600
+_GRACE_USED = "eventsvc.dynamic_grace_used"  # request.environ: this POST was admitted by the grace
 _HEADINGS = {
     "not_open": "签到尚未开始", "closed": "签到已结束", "cancelled": "活动已取消", "not_published": "暂不能签到",
     "registration_required": "请先报名", "dynamic_missing": "请扫描现场二维码", "dynamic_expired": "二维码已过期",
@@ -67,20 +76,21 @@ _HEADINGS = {
 
 
 @bp.route("/c/<code>", methods=["GET", "POST"])
+@limit_public_checkin(device_id=remembered_device_id)  # POSTs only; numbers and reasons in config.py
 def self_check_in(code: str) -> Response:
     """Show the check-in form (or the one-tap form for a remembered worker) and record a check-in."""
     event = event_or_none(code)
     if event is None:
         return _not_found()
     token = request.values.get("t", "") if event.qr_mode == QR_DYNAMIC else ""
+    device = current_device()
     try:
-        _verify_dynamic(event, token)
+        _verify_dynamic(event, token, device)
     except DynamicCodeRefused as exc:
         return _refused(event, exc)
-    person = remembered_person()
     if request.method == "GET":
-        return _show_form_page(event, person, token)
-    return _submit(event, person, token)
+        return _show_form_page(event, device, token)
+    return _submit(event, device, token)
 
 
 @bp.get("/c/<code>/done")
@@ -96,14 +106,15 @@ def show_check_in_result(code: str) -> Response:
         record = db.session.get(CheckIn, done["i"])
         created = bool(done.get("n"))
     if record is None or record.event_id != event.id:
-        record, created = remembered_check_in(event, remembered_person()), False
+        record, created = remembered_check_in(event, current_device().person), False
     if record is None:
         return redirect(url_for("checkin_public.self_check_in", code=event.code))
     return _result(event, record, created)
 
 
-def _show_form_page(event: Event, person: dict[str, str] | None, token: str) -> Response:
+def _show_form_page(event: Event, device: Device, token: str) -> Response:
     """GET: a remembered worker already checked in sees that; a closed event says so; else the form."""
+    person = device.person
     wants_form = bool(request.args.get("edit") or request.args.get("new"))
     if person is not None and not wants_form:
         existing = remembered_check_in(event, person)
@@ -119,75 +130,122 @@ def _show_form_page(event: Event, person: dict[str, str] | None, token: str) -> 
     return _form(event, token, form, person=person)
 
 
-def _submit(event: Event, person: dict[str, str] | None, token: str) -> Response:
-    """POST: validate, upsert the participant, check in, commit once, remember the worker, redirect."""
-    if request.form.get("quick") == "1":
-        # The one-tap form carries no details: the phone comes only from the signed cookie.
+def _submit(event: Event, device: Device, token: str) -> Response:
+    """POST: validate; a registered phone this device cannot prove goes to the SMS step; else check in."""
+    person = device.person
+    quick = request.form.get("quick") == "1"
+    if quick:
+        # The one-tap form carries no details: they come only from the device cookie (consent given then).
         if person is None:
             return _form(event, token, PersonForm(formdata=None), person=None, message="请填写您的信息后签到。")
         form = PersonForm.from_mapping(person)
     else:
         form = PersonForm()
-    if not form.validate():
-        return _form(event, token, form, person=person)
+    consent_error = "" if quick or request.form.get("consent") else CONSENT_MISSING
+    if not form.validate() or consent_error:
+        return _form(event, token, form, person=person, consent_error=consent_error)
     details = form.details()
+    registration: Registration | None = None
+    if event.requires_registration:
+        # Only a ticket this phone holds, or a code sent to the number, admits a registered person:
+        # typing someone's number at the venue must not check them in (nor say who they are).
+        known = find_participant(details["phone"])
+        registration = active_registration(event, known) if known is not None else None
+        if (known is not None and registration is not None and not device.holds(registration)
+                and existing_check_in(event, known) is None):
+            return start_verification(event, "checkin", details, token)
+    return finish_check_in(event, details, device, registration=registration, form=form, token=token)
+
+
+def finish_check_in(event: Event, details: dict[str, str], device: Device, *, registration: Registration | None,
+                    form: PersonForm | None = None, token: str = "", verified: bool = False) -> Response:
+    """Upsert the participant, check in with this device as source, commit once, remember, redirect."""
     try:
         known = find_participant(details["phone"])
         if known is None or existing_check_in(event, known) is None:
             # Refuse a closed event before writing: a repeat still answers "already", nothing is stored.
             ensure_open(event)
-        participant = upsert_participant(**details, by=None)
-        result = check_in(event, participant, by=None, method=SELF_SCAN)
+        participant = upsert_participant(**details, by=None, organization=event.organization)
+        result = check_in(event, participant, by=None, method=SELF_SCAN, registration=registration,
+                          given=details, source=request_source())
     except OperationError as exc:
         db.session.rollback()  # a refused check-in stores nothing, not even the participant
-        if exc.field in form.FIELDS:
+        if form is not None and exc.field in form.FIELDS:
             form[exc.field].errors = [exc.message]
-            return _form(event, token, form, person=person)
+            return _form(event, token, form, person=device.person)
         return _refused(event, exc)
     db.session.commit()
+    if result.created and request.environ.get(_GRACE_USED):
+        _count_grace(event)
     session[_DONE_KEY] = {"c": event.code, "i": result.check_in.id, "n": result.created}
-    response = redirect(url_for("checkin_public.show_check_in_result", code=event.code), code=303)
-    remember(response, details)
-    return no_store(response)
+    device.remember(details, verified=verified)
+    if registration is not None:
+        device.add_ticket(registration)
+    return no_store(redirect(url_for("checkin_public.show_check_in_result", code=event.code), code=303))
 
 
-def _verify_dynamic(event: Event, token: str) -> None:
-    """Raise DynamicCodeRefused unless a dynamic event's code is fresh (or was fresh for this form)."""
+def _verify_dynamic(event: Event, token: str, device: Device) -> None:
+    """Raise DynamicCodeRefused unless a dynamic event's code is fresh (or was fresh for this form).
+
+    The grace for a code that expired while the form was being filled holds only for the device that
+    opened it while fresh, and for at most PENDING_DEVICE_LIMIT people: a fresh code copied into a
+    script must not admit an unlimited number of invented people.
+    """
     if event.qr_mode != QR_DYNAMIC:
         return
     if request.method == "GET":
         verify_dynamic_code(event.code, token)
-        session[_DYNAMIC_KEY] = [event.code, token]
+        seen = session.get(_DYNAMIC_KEY)
+        if not (isinstance(seen, list) and seen[:3] == [event.code, token, device.id]):
+            session[_DYNAMIC_KEY] = [event.code, token, device.id, 0]
         return
     try:
         verify_dynamic_code(event.code, token)
     except DynamicCodeRefused as exc:
-        opened_here = session.get(_DYNAMIC_KEY) == [event.code, token]
-        if exc.code != "dynamic_expired" or not opened_here:
+        seen = session.get(_DYNAMIC_KEY)
+        if not (isinstance(seen, list) and len(seen) == 4 and seen[:3] == [event.code, token, device.id]):
+            raise  # only the device that opened this code while fresh has a grace
+        if exc.code != "dynamic_expired" or int(seen[3]) >= device_limit():
             raise
         valid = int(current_app.config.get("DYNAMIC_QR_VALID_SECONDS", 60))
         grace = int(current_app.config.get("DYNAMIC_QR_FORM_GRACE_SECONDS", _FORM_GRACE_SECONDS))
         verify_dynamic_code(event.code, token, max_age=valid + grace)
+        request.environ[_GRACE_USED] = True
+
+
+def _count_grace(event: Event) -> None:
+    """Count one person admitted under the form grace of the code this device opened."""
+    seen = session.get(_DYNAMIC_KEY)
+    if isinstance(seen, list) and len(seen) == 4 and seen[0] == event.code:
+        session[_DYNAMIC_KEY] = [*seen[:3], int(seen[3]) + 1]
 
 
 def _form(event: Event, token: str, form: PersonForm, *, person: dict[str, str] | None, quick: bool = False,
-          message: str = "") -> Response:
+          message: str = "", consent_error: str = "") -> Response:
     """Render the check-in form (full, or one tap for a remembered worker)."""
     return page("checkin/public_form.html", event=event, token=token, person=person, quick=quick, message=message,
-                notice=PRIVACY_NOTICE, link_args={"t": token} if token else {}, **person_form_context(form))
+                notice=privacy_notice(), consent=consent_label(), consent_error=consent_error,
+                link_args={"t": token} if token else {}, **person_form_context(form))
 
 
 def _result(event: Event, record: CheckIn, created: bool) -> Response:
-    """Render success (with the ordinal) or "already checked in"."""
-    ordinal = CheckInResult(record, created=created).ordinal if created else None
+    """Render success (with the ordinal), "pending review" or "already checked in".
+
+    The name shown is the one typed on this phone, never the stored one: whoever typed a number
+    learns nothing about its owner.
+    """
+    person = current_device().person
+    shown = person.get("name", "") if person and person.get("phone") == record.participant.phone else ""
+    ordinal = CheckInResult(record, created=created).ordinal if created and not record.is_pending else None
     return page("checkin/public_result.html", event=event, check_in=record, created=created, ordinal=ordinal,
-                can_add_other=event.qr_mode != QR_DYNAMIC)
+                shown_name=shown, can_add_other=event.qr_mode != QR_DYNAMIC,
+                can_check_out=own_check_in(event) is not None)
 
 
 def _refused(event: Event, exc: OperationError) -> Response:
     """Render why this event takes no check-in now, as an ordinary page."""
     return page("checkin/public_refused.html", event=event, message=exc.message, reason=exc.code,
-                heading=_HEADINGS.get(exc.code, "暂不能签到"), person=remembered_person())
+                heading=_HEADINGS.get(exc.code, "暂不能签到"), person=current_device().person)
 
 
 def _not_found() -> Response:
@@ -206,13 +264,19 @@ def _public_event(code: str) -> Event:
 
 
 @bp.route("/c/<code>/register", methods=["GET", "POST"], endpoint="register")
+@limit_public_checkin(device_id=remembered_device_id)
 def register_page(code: str) -> Response:
-    """Let a worker register (details remembered on the phone) and send them to their e-ticket."""
+    """Let a worker register (details remembered on the phone) and send them to their e-ticket.
+
+    A number that already has a registration here leads to its ticket only with proof (this phone
+    holds the ticket, or an SMS code): otherwise typing a number would show someone else's ticket.
+    """
     event = _public_event(code)
-    person = remembered_person()
+    device = current_device()
+    person = device.person
     if event.registration_mode != REG_ON:
         return redirect(url_for("checkin_public.self_check_in", code=event.code))
-    existing = registration_for(event, person)
+    existing = registration_for(event)
     fresh = bool(request.args.get("new"))
     if request.method == "GET" and existing is not None and existing.status != "cancelled" and not fresh:
         return redirect(url_for("checkin_public.view_ticket", token=existing.token))
@@ -221,9 +285,12 @@ def register_page(code: str) -> Response:
     message = ""
     if request.method == "POST":
         if not request.form.get("consent"):
-            errors["consent"] = "请阅读并同意信息使用说明"
+            errors["consent"] = CONSENT_MISSING
         if form.validate() and not errors:
             details = form.details()
+            prior = registration_of_phone(event, details["phone"])
+            if prior is not None and not device.holds(prior):
+                return start_verification(event, "show_ticket", details)
             try:
                 reg = register(event, details, by=None)
             except OperationError as exc:
@@ -231,21 +298,26 @@ def register_page(code: str) -> Response:
                 message = exc.message
             else:
                 db.session.commit()
-                response = redirect(url_for("checkin_public.view_ticket", token=reg.token), code=303)
-                remember(response, details)
-                return no_store(response)
+                device.remember(details)
+                device.add_ticket(reg)
+                return no_store(redirect(url_for("checkin_public.view_ticket", token=reg.token), code=303))
     opens, closes = registration_window(event)
     return page("checkin/register.html", event=event, consent_errors=errors, message=message,
-                consent=CONSENT, existing=existing, opens=opens, closes=closes, stats=event_stats(event),
-                **person_form_context(form))
+                notice=privacy_notice(), consent=consent_label(), existing=existing, opens=opens, closes=closes,
+                stats=event_stats(event), **person_form_context(form))
 
 
 @bp.route("/t/<token>")
 def view_ticket(token: str) -> Response:
-    """Show a worker's e-ticket: event details, status and the personal QR to show at the door."""
+    """Show a worker's e-ticket: event details, status and the personal QR to show at the door.
+
+    The link is the proof: this phone now holds the ticket (one-tap check-in at the venue). It shows
+    the details given when registering, not the participant's stored ones.
+    """
     reg = registration_by_token(token)
     if reg is None:
         return page("checkin/ticket_missing.html", status=404, event=None)
+    current_device().add_ticket(reg)
     record = existing_check_in(reg.event, reg.participant)
     url = ticket_url(reg)
     return page("checkin/ticket.html", event=reg.event, reg=reg, check_in=record, url=url,
@@ -265,7 +337,7 @@ def ticket_png(token: str) -> Response:
 
 @bp.route("/t/<token>/cancel", methods=["POST"])
 def cancel_registration_public(token: str) -> Response:
-    """Cancel one's own registration from the ticket (the form asks to confirm first)."""
+    """Cancel one's own registration from the ticket (the link is the proof; the form asks to confirm)."""
     reg = registration_by_token(token)
     require(reg is not None)
     assert reg is not None
@@ -273,7 +345,7 @@ def cancel_registration_public(token: str) -> Response:
         flash("请勾选确认后再取消报名。", "warning")
         return redirect(url_for("checkin_public.view_ticket", token=token))
     try:
-        cancel_registration(reg, by=None)
+        cancel_registration(reg, by=None, device_hash=current_device().hash)
     except OperationError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -285,13 +357,13 @@ def cancel_registration_public(token: str) -> Response:
 
 @bp.route("/c/<code>/checkout", methods=["POST"])
 def self_check_out(code: str) -> Response:
-    """Let a worker check out (签退), identified by the remembered cookie or their ticket token."""
+    """Let a worker check out (签退), identified by their ticket or a check-in this phone made."""
     event = _public_event(code)
     reg = registration_by_token(request.form.get("token"))
     if reg is not None and reg.event_id == event.id:
         record = existing_check_in(event, reg.participant)
     else:
-        record = remembered_check_in(event, remembered_person())
+        record = own_check_in(event)
     message, ok = "", False
     if record is None:
         message = "没有找到您在本场活动的签到记录，请先签到。"

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from eventsvc.checkin.models import Participant
-from eventsvc.checkin.operations import Outcome, ScanResult, checkin_window
+from eventsvc.checkin.models import CheckIn, Participant
+from eventsvc.checkin.operations import Outcome, ScanResult, checkin_window, may_edit_participant
 from eventsvc.core.phones import mask_phone
 from eventsvc.core.timeutil import fmt_local
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
+from eventsvc.orgs.models import User
 
 TITLES = {
     Outcome.SUCCESS: "签到成功", Outcome.ALREADY: "已签到", Outcome.REFUSED: "无法签到",
@@ -68,15 +69,25 @@ def _minutes(start: datetime | None, end: datetime | None) -> int | None:
     return max(0, int((end - start).total_seconds() // 60))
 
 
-def scan_answer(event: Event, result: ScanResult) -> dict[str, Any]:
-    """Return the JSON answer of one scan result (the shape docs/scanner-api.md describes)."""
+def scan_answer(event: Event, result: ScanResult, *, viewer: User | None = None) -> dict[str, Any]:
+    """Return the JSON answer of one scan result (the shape docs/scanner-api.md describes).
+
+    Staff who may edit the person (see may_edit_participant) see the stored details; others see the
+    details as given at this check-in, so a walk-in typed elsewhere reveals nothing another street stored.
+    """
     answer: dict[str, Any] = {"ok": result.outcome.ok, "outcome": result.outcome.value,
                               "title": TITLES[result.outcome], "code": result.code}
     participant = db.session.get(Participant, result.participant_id) if result.participant_id else None
-    name = participant.name if participant is not None else ""
+    # A check-in shows the details as given at this event: a walk-in typed by staff of another street
+    # must not reveal the name and workplace the person's own street stored.
+    record = db.session.get(CheckIn, result.check_in_id) if result.check_in_id is not None else None
+    if participant is not None and may_edit_participant(viewer, participant):
+        record = None  # the viewer may see (and correct) the stored details
+    name = record.shown_name if record is not None else (participant.name if participant is not None else "")
     if participant is not None:
-        answer.update(participant_id=participant.id, name=participant.name, phone=mask_phone(participant.phone),
-                      workplace=participant.workplace)
+        workplace = record.shown_workplace if record is not None else participant.workplace
+        answer.update(participant_id=participant.id, name=name, phone=mask_phone(participant.phone),
+                      workplace=workplace)
     first_time: str | None = None
     if result.check_in_id is not None and result.checked_in_at is not None:
         answer.update(

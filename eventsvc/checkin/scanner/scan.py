@@ -8,6 +8,7 @@ from typing import Any
 
 from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.operations import Mode, Scan
+from eventsvc.core.inputs import MAX_ID
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
@@ -31,9 +32,9 @@ def parse_scanned_at(value: Any) -> datetime | None:
     if isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+            return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+        except (ValueError, OverflowError):  # "0001-01-01T00:00+08:00" overflows when moved to UTC
             return None
-        return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
     return None
 
 
@@ -58,9 +59,12 @@ def parse_scan(raw: Any) -> Scan:
         if isinstance(participant_id, bool) or not isinstance(participant_id, (int, str)):
             raise BadScan("人员编号无效。", client_scan_id)
         try:
-            return Scan(client_scan_id, mode, scanned_at, participant_id=int(participant_id))
+            number = int(participant_id)
         except ValueError:
             raise BadScan("人员编号无效。", client_scan_id) from None
+        if not 1 <= number <= MAX_ID:  # a 20-digit id is unknown, not a database overflow
+            raise BadScan("人员编号无效。", client_scan_id)
+        return Scan(client_scan_id, mode, scanned_at, participant_id=number)
     if person is not None:
         if mode != Mode.IN:
             raise BadScan("现场登记只能签到。", client_scan_id)

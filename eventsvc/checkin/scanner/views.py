@@ -18,7 +18,9 @@ from eventsvc.checkin.queries import event_stats, search_people
 from eventsvc.checkin.scanner.answers import bad_scan_answer, scan_answer
 from eventsvc.checkin.scanner.scan import BadScan, parse_scan
 from eventsvc.core.exceptions import OperationError
-from eventsvc.core.permissions import CHECKIN_ROLES, roles_required, staff_required
+from eventsvc.core.inputs import json_body
+from eventsvc.core.permissions import CHECKIN_ROLES, can_check_in_at, require, roles_required, staff_required
+from eventsvc.core.ratelimits import scanner_limit
 from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
@@ -35,8 +37,15 @@ def _event(event_id: int) -> Event:
     return get_in_scope_or_404(Event, event_id, _user())
 
 
+def _staffed_event(event_id: int) -> Event:
+    """Load an event for scanning: 404 out of read scope, 403 unless the user acts for its unit (§6)."""
+    event = _event(event_id)
+    require(can_check_in_at(_user(), event.organization), 403)
+    return event
+
+
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    data = json_body()  # size, depth and value limits; a bad body is a JSON 400
     return data if isinstance(data, dict) else {}
 
 
@@ -48,7 +57,7 @@ def _error(message: str, code: str, status: int) -> tuple[Response, int]:
 @roles_required(*CHECKIN_ROLES)
 def scanner(event_id: int) -> str:
     """Show the phone-first scanner: camera, manual search, walk-ins, offline queue."""
-    event = _event(event_id)
+    event = _staffed_event(event_id)
     return render_template(
         "checkin/scanner.html", event=event, stats=event_stats(event),
         undo_minutes=current_app.config.get("UNDO_WINDOW_MINUTES", 5), groups=GROUPS,
@@ -57,6 +66,7 @@ def scanner(event_id: int) -> str:
 
 
 @bp.route("/api/events/<int:event_id>/sync", methods=["POST"])
+@scanner_limit
 @roles_required(*CHECKIN_ROLES)
 def sync_scans_json(event_id: int) -> Any:
     """Apply the queue {scans: [...]} in order; resending the same batch changes nothing.
@@ -64,7 +74,7 @@ def sync_scans_json(event_id: int) -> Any:
     A malformed body is a 400; a malformed scan inside a good body is answered as refused
     (`bad_scan`, not stored), so one bad entry never blocks the rest of a device's queue.
     """
-    event = _event(event_id)
+    event = _staffed_event(event_id)
     scans = _body().get("scans")
     if not isinstance(scans, list):
         return _error("缺少扫码记录（scans 列表）。", "bad_scan", 400)
@@ -82,7 +92,7 @@ def sync_scans_json(event_id: int) -> Any:
         except OperationError as exc:
             db.session.rollback()
             return _error(exc.message, exc.code, 403 if exc.code == "forbidden" else 400)
-        answers.append(scan_answer(event, result))
+        answers.append(scan_answer(event, result, viewer=_user()))
     db.session.commit()
     return jsonify(ok=True, results=answers, stats=event_stats(event))
 
@@ -91,17 +101,19 @@ def sync_scans_json(event_id: int) -> Any:
 @roles_required(*CHECKIN_ROLES)
 def search_people_json(event_id: int) -> Response:
     """Find this event's registered or checked-in people by phone's last four digits or name."""
-    event = _event(event_id)
+    event = _staffed_event(event_id)
     q = request.args.get("q", "")[:40]
     return jsonify(ok=True, q=q, people=search_people(event, q))
 
 
 @bp.route("/api/check-ins/<int:check_in_id>/undo", methods=["POST"])
+@scanner_limit
 @roles_required(*CHECKIN_ROLES)
 def undo_check_in_json(check_in_id: int) -> Any:
     """Undo a mistaken check-in (its checker within minutes, an organizer any time)."""
     record = get_in_scope_or_404(CheckIn, check_in_id, _user(),
                                  visible=lambda c: _user().reaches(c.event.organization))
+    require(can_check_in_at(_user(), record.event.organization), 403)
     event, name = record.event, record.participant.name
     try:
         undo_check_in(record, by=_user(), reason=str(_body().get("reason") or "扫码页撤销"))

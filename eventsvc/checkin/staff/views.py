@@ -18,11 +18,26 @@ from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.links import checkin_url
 from eventsvc.checkin.models import MANUAL, CheckIn, Participant, Registration
 from eventsvc.checkin.operations import GROUPS, cancel_registration, check_in, register, upsert_participant
-from eventsvc.checkin.queries import STATUS_FILTERS, check_ins_by_participant, event_stats, registrations_stmt
+from eventsvc.checkin.queries import (
+    STATUS_FILTERS,
+    check_ins_by_participant,
+    counted_check_in,
+    event_stats,
+    pending_check_ins,
+    registrations_stmt,
+)
 from eventsvc.checkin.tokens import make_dynamic_code
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.pagination import page_args
-from eventsvc.core.permissions import CHECKIN_ROLES, MANAGE_ROLES, roles_required, staff_required
+from eventsvc.core.permissions import (
+    CHECKIN_ROLES,
+    MANAGE_ROLES,
+    can_check_in_at,
+    can_manage_org,
+    require,
+    roles_required,
+    staff_required,
+)
 from eventsvc.core.qr import qr_png, qr_svg
 from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.core.timeutil import fmt_local
@@ -41,10 +56,19 @@ def _event(event_id: int) -> Event:
     return get_in_scope_or_404(Event, event_id, _user())
 
 
+def _staffed_event(event_id: int, *, manage: bool = False) -> Event:
+    """Load an event for a staff action: 404 out of read scope, 403 unless the user acts for its unit (§6)."""
+    event = _event(event_id)
+    allowed = can_manage_org if manage else can_check_in_at
+    require(allowed(_user(), event.organization), 403)
+    return event
+
+
 def _live(event: Event) -> dict[str, Any]:
     """Return the live figures of the event page: 人次 so far and the latest check-in time."""
     count, last_at = db.session.execute(
-        select(func.count(CheckIn.id), func.max(CheckIn.checked_in_at)).where(CheckIn.event_id == event.id)
+        select(func.count(CheckIn.id), func.max(CheckIn.checked_in_at))
+        .where(CheckIn.event_id == event.id, counted_check_in())
     ).one()
     return {
         "ok": True,
@@ -74,11 +98,13 @@ def _render_event_page(event: Event, walk_in: PersonForm | None = None) -> str:
     page, per_page = page_args()
     pagination = db.paginate(_attendee_query(event, q), page=page, per_page=per_page, error_out=False)
     opens, closes = event.window(current_app.config.get("CHECKIN_OPENS_MINUTES_BEFORE", 60))
-    can_walk_in = _user().can_check_in and event.status != CANCELLED
+    can_walk_in = can_check_in_at(_user(), event.organization) and event.status != CANCELLED
     return render_template(
         "checkin/staff_event.html", event=event, stats=_live(event), pagination=pagination, q=q,
         window=(opens, closes), form=walk_in or (PersonForm(formdata=None) if can_walk_in else None),
         groups=GROUPS, can_walk_in=can_walk_in, public_url=checkin_url(event),
+        can_manage_event=can_manage_org(_user(), event.organization),
+        pending=pending_check_ins(event), can_review=can_manage_org(_user(), event.organization),
         first_index=(page - 1) * per_page, total=pagination.total,
     )
 
@@ -104,13 +130,16 @@ def event_stats_json(event_id: int) -> Response:
 @roles_required(*CHECKIN_ROLES)
 def add_walk_in(event_id: int) -> Any:
     """Check in a worker staff enter by hand (no window: a late paper entry is fine)."""
-    event = _event(event_id)
+    event = _staffed_event(event_id)
     form = PersonForm()
     if not form.validate():
         return _render_event_page(event, form)
     try:
-        person = upsert_participant(**form.details(), by=_user())
-        result = check_in(event, person, by=_user(), method=MANUAL, enforce_window=False)
+        # What staff typed is kept on the check-in; the shared participant changes only within the
+        # rule of may_edit_participant (a walk-in elsewhere never renames a person another street knows).
+        details = form.details()
+        person = upsert_participant(**details, by=_user(), organization=event.organization)
+        result = check_in(event, person, by=_user(), method=MANUAL, enforce_window=False, given=details)
     except OperationError as exc:
         db.session.rollback()
         if exc.field in form.FIELDS:
@@ -120,7 +149,7 @@ def add_walk_in(event_id: int) -> Any:
         return redirect(url_for("checkin_staff.event_page", event_id=event.id))
     db.session.commit()
     if result.created:
-        flash(f"已为 {person.name} 签到（第 {result.ordinal} 位）。", "success")
+        flash(f"已为 {result.check_in.shown_name} 签到（第 {result.ordinal} 位）。", "success")
     else:
         flash(f"该职工已于 {fmt_local(result.check_in.checked_in_at, '%H:%M')} 签到，无需重复签到。", "warning")
     return redirect(url_for("checkin_staff.event_page", event_id=event.id))
@@ -150,7 +179,7 @@ def list_registrations(event_id: int) -> str:
 @roles_required(*MANAGE_ROLES)
 def add_registration(event_id: int) -> Response:
     """Add a registration by hand (an organizer may exceed the capacity and the window)."""
-    event = _event(event_id)
+    event = _staffed_event(event_id, manage=True)
     form = PersonForm()
     if not form.validate():
         flash(form.first_error(), "error")
@@ -172,6 +201,7 @@ def cancel_registration_staff(registration_id: int) -> Response:
     """Cancel a registration; the first person waiting gets the seat."""
     reg = get_in_scope_or_404(Registration, registration_id, _user(),
                               visible=lambda r: _user().reaches(r.event.organization))
+    require(can_manage_org(_user(), reg.event.organization), 403)
     try:
         promoted = cancel_registration(reg, by=_user())
     except OperationError as exc:

@@ -1,0 +1,1 @@
+"""Administration pages for units and accounts (each view module has its own blueprint)."""
