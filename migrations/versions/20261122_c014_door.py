@@ -1,0 +1,22 @@
+"""checkin: voided check-ins and door-staff changes (R5)
+
+Revision ID: a1c0c0a1c014
+Revises: a1c0c0a1c013
+Create Date: 2026-11-22 08:00:00
+
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = 'a1c0c0a1c014'
+down_revision = 'a1c0c0a1c013'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

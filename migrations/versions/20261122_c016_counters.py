@@ -1,0 +1,22 @@
+"""progress: maintained counters (R7)
+
+Revision ID: a1c0c0a1c016
+Revises: a1c0c0a1c015
+Create Date: 2026-11-22 08:00:00
+
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = 'a1c0c0a1c016'
+down_revision = 'a1c0c0a1c015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

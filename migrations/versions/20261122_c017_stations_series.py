@@ -1,0 +1,22 @@
+"""stations and series (R8)
+
+Revision ID: a1c0c0a1c017
+Revises: a1c0c0a1c016
+Create Date: 2026-11-22 08:00:00
+
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = 'a1c0c0a1c017'
+down_revision = 'a1c0c0a1c016'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
