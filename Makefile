@@ -48,7 +48,8 @@ seed: migrate
 	$(FLASK) seed-demo --if-empty
 
 run: seed
-	@echo "eventsvc: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	@echo "eventsvc: http://$(HOST):$(PORT)/  (Ctrl+C to stop; the SMS notice worker runs beside it)"
+	@$(FLASK) notices deliver & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Production-style serving on the same machine (set SECRET_KEY and EVENTSVC_ENV=production).

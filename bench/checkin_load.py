@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 # --- What the bench knows about the app: kept here, in one place, because the check-in views are moving. ---
 CHECKIN_ENDPOINTS = ("checkin.self_check_in", "checkin_public.self_check_in", "public.self_check_in")
 CHECKIN_RULE_FALLBACK = "/c/{code}"
-PERSON_FIELDS = {"name": "压测{n:05d}", "phone": "{phone}", "workplace": "美团平湖站", "group": "外卖员"}
+PERSON_FIELDS = {"name": "压测{n:05d}", "phone": "{phone}", "workplace": "美团平湖站", "group": "外卖员",
+                 "consent": "y"}  # the privacy consent box the form requires
 CSRF_FIELD = "csrf_token"
 GUNICORN = [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4"]  # README production
 HTTP_TIMEOUT = 60.0

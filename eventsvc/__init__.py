@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from eventsvc.checkin.public.views import bp as checkin_public_bp
     from eventsvc.checkin.scanner.views import bp as checkin_scanner_bp
     from eventsvc.checkin.staff.review_views import bp as checkin_review_bp
+    from eventsvc.checkin.staff.today_views import bp as checkin_today_bp
     from eventsvc.checkin.staff.views import bp as checkin_staff_bp
     from eventsvc.events.views import bp as events_bp
     from eventsvc.imports.plan_views import bp as plan_import_bp
@@ -90,13 +91,39 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(programs_reported_bp)
     app.register_blueprint(checkin_verify_bp)
     app.register_blueprint(checkin_review_bp)
+    app.register_blueprint(checkin_today_bp)
+    from eventsvc.events.evidence_views import bp as evidence_bp
+    from eventsvc.reports.brief_views import bp as reports_brief_bp
+
+    app.register_blueprint(evidence_bp)
+    app.register_blueprint(reports_brief_bp)
     for bp in (orgs_bp, programs_bp, events_bp, checkin_public_bp, checkin_staff_bp, checkin_scanner_bp,
                progress_bp, progress_programs_bp, reports_bp, imports_bp, plan_import_bp, admin_units_bp):
         app.register_blueprint(bp)
 
+    from eventsvc.checkin.staff.wall_views import bp as checkin_wall_bp
+    from eventsvc.notices.views import bp as notices_bp
+
+    app.register_blueprint(checkin_wall_bp)
+    app.register_blueprint(notices_bp)
+
+    from eventsvc.reports.period_views import bp as reports_period_bp
+
+    app.register_blueprint(reports_period_bp)
+
     from eventsvc.orgs.admin.users_views import bp as admin_users_bp
 
     app.register_blueprint(admin_users_bp)
+
+    from eventsvc.stations.public_views import bp as stations_public_bp
+    from eventsvc.stations.views import bp as stations_bp
+
+    app.register_blueprint(stations_bp)
+    app.register_blueprint(stations_public_bp)
+
+    from eventsvc.events.series_views import bp as series_bp
+
+    app.register_blueprint(series_bp)
 
     from eventsvc.orgs.sessions import load_user
 

@@ -29,9 +29,17 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(plan_cli)
 
+    from eventsvc.notices.cli import notices_cli
+
+    app.cli.add_command(notices_cli)
+
     from eventsvc.privacy.cli import privacy_cli
 
     app.cli.add_command(privacy_cli)
+
+    from eventsvc.progress.counters import register as register_counts
+
+    register_counts(app)  # flask counts verify|rebuild
 
     @app.cli.command("create-admin")
     @click.option("--username", prompt="用户名")

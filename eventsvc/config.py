@@ -16,7 +16,8 @@ class Config:
     SECRET_KEY: str | None = DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'eventsvc.sqlite3'}"
     # Check a pooled connection before use: after a PostgreSQL restart requests reconnect instead of failing.
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: a database error logged with its traceback must not carry phone numbers (issue 8 §8).
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     WTF_CSRF_TIME_LIMIT = None  # a check-in form left open on a phone all day must still submit
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -78,6 +79,13 @@ class Config:
     SMS_TENCENT_REGION = "ap-guangzhou"
     SMS_TENCENT_ENDPOINT = "sms.tencentcloudapi.com"
 
+    # --- Notices (eventsvc/notices): the outbox worker `flask notices deliver` ---------------------------
+    WALL_POLL_SECONDS = 5  # how often the venue wall (签到墙) asks for new figures
+    NOTICE_POLL_SECONDS = 5  # how long the worker waits when nothing is due
+    NOTICE_BATCH_SIZE = 50
+    NOTICE_MAX_ATTEMPTS = 5  # then the notice is marked 发送失败 and shown on the event's 短信通知 page
+    NOTICE_RETRY_SECONDS = 60  # first retry after this, doubling each time (at most an hour)
+
     # --- Rate limits (Flask-Limiter, eventsvc/core/ratelimits.py) --------------------------------------
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
@@ -136,6 +144,8 @@ _INT_KEYS |= {"PENDING_DEVICE_LIMIT"}
 _INT_KEYS |= {"UPLOAD_MAX_PHOTO_BYTES", "UPLOAD_MAX_DOCUMENT_BYTES", "UPLOAD_MAX_PHOTO_PIXELS"}
 _INT_KEYS |= {"PRIVACY_RETENTION_DAYS"}
 _INT_KEYS |= {"AUDIT_RETENTION_DAYS"}
+_INT_KEYS |= {"WALL_POLL_SECONDS", "NOTICE_POLL_SECONDS", "NOTICE_BATCH_SIZE", "NOTICE_MAX_ATTEMPTS",
+              "NOTICE_RETRY_SECONDS"}
 _INT_KEYS |= {"JSON_MAX_BYTES", "XLSX_MAX_UNCOMPRESSED_BYTES", "XLSX_MAX_RATIO", "XLSX_MAX_CELLS",
               "XLSX_MAX_TEXT", "XLSX_MAX_SECONDS", "HSTS_SECONDS"}
 _INT_KEYS |= {"LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_IP", "LOGIN_FAILURE_WINDOW_MINUTES",

@@ -42,7 +42,7 @@ def _int(args: Mapping[str, str], key: str, label: str, errors: list[str]) -> in
     raw = (args.get(key) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    if not raw.isdecimal() or len(raw) > 9:
         errors.append(f"{label}应为数字，已忽略")
         return None
     return int(raw)

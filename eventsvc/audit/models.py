@@ -38,6 +38,9 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(40), default="")
     object_id: Mapped[int | None] = mapped_column(Integer)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    # The event the entry is about, directly (an event) or through what belongs to it (a check-in, a
+    # registration, an attachment): the event's history page lists them all. No foreign key, like object_id.
+    event_id: Mapped[int | None] = mapped_column(Integer, index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     # {"field": [before, after]} for edits, or other structured detail; personal data masked.
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -67,6 +67,16 @@ def person_label(person: Any) -> str:
     return f"{masked_name} {mask_phone(getattr(person, 'phone', '') or '')}".strip()
 
 
+def _event_id_of(obj: Any, changes: dict[str, Any] | None) -> int | None:
+    """The event an object is or belongs to (CheckIn, Registration … carry event_id); else `changes["event_id"]`."""
+    if obj is not None and getattr(obj, "__tablename__", "") == "event":
+        return getattr(obj, "id", None)
+    for candidate in (getattr(obj, "event_id", None), (changes or {}).get("event_id")):
+        if isinstance(candidate, int) and not isinstance(candidate, bool):
+            return candidate
+    return None
+
+
 def _organization_of(obj: Any) -> Organization | None:
     if obj is None:
         return None
@@ -89,8 +99,12 @@ def record(
     object_type: str = "",
     object_id: int | None = None,
     organization: Organization | None = None,
+    event_id: int | None = None,
 ) -> AuditEntry:
-    """Add one audit entry for `action` (e.g. "event.publish") on `obj`, in the current transaction."""
+    """Add one audit entry for `action` (e.g. "event.publish") on `obj`, in the current transaction.
+
+    The entry's event (for the event's history) is `event_id`, else found from `obj` or `changes`.
+    """
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()  # the entry must name the new object's id
     entry = AuditEntry(
@@ -104,6 +118,7 @@ def record(
     )
     org = organization if organization is not None else _organization_of(obj)
     entry.organization_id = org.id if org is not None else None
+    entry.event_id = event_id if event_id is not None else _event_id_of(obj, changes)
     if isinstance(actor, User):
         entry.actor_kind, entry.actor_id, entry.actor_name = ACTOR_USER, actor.id, actor.username
     elif isinstance(actor, WorkerActor):

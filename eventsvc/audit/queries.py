@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from eventsvc.audit.models import AuditEntry
 from eventsvc.orgs.models import Organization, User
@@ -44,3 +44,9 @@ def filter_entries(
     if until is not None:
         stmt = stmt.where(AuditEntry.at < until)
     return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+def about_event(stmt: Select[AuditEntry], event_id: int) -> Select[AuditEntry]:
+    """Narrow to an event's whole history: the event's own entries and those of its check-ins, registrations…"""
+    return stmt.where(or_(AuditEntry.event_id == event_id,
+                          and_(AuditEntry.object_type == "event", AuditEntry.object_id == event_id)))

@@ -20,7 +20,7 @@ from sqlalchemy import Select, select
 from eventsvc.audit.export import iter_entries, write_entries_xlsx
 from eventsvc.audit.filters import AuditFilters, parse_filters
 from eventsvc.audit.models import AuditEntry
-from eventsvc.audit.queries import entries_in_scope, filter_entries
+from eventsvc.audit.queries import about_event, entries_in_scope, filter_entries
 from eventsvc.core.pagination import page_args
 from eventsvc.core.permissions import staff_required
 from eventsvc.events.models import Event
@@ -74,6 +74,11 @@ def _entries(user: User, f: AuditFilters) -> tuple[Select[AuditEntry], Any | Non
         else:
             f.errors.append("所选单位不在您的管理范围内，已忽略")
             f.org_id = None
+    if isinstance(obj, Event):
+        # An event's history includes what happened to its check-ins and registrations (issue 9).
+        stmt = filter_entries(about_event(stmt, obj.id), actor=f.actor, action=f.action, organization=org,
+                              since=f.since, until=f.until)
+        return stmt, obj
     stmt = filter_entries(stmt, actor=f.actor, action=f.action, object_type=f.object_type, object_id=f.object_id,
                           organization=org, since=f.since, until=f.until)
     return stmt, obj

@@ -89,10 +89,20 @@ class CheckIn(Base):
     pending_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # An organizer's void (作废): the row stays as evidence of what happened at the door, but it no
+    # longer counts anywhere (checkin.queries.counted_check_in) and still blocks a second check-in.
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    void_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship(lazy="joined")
     by_user: Mapped[User | None] = relationship(foreign_keys=[by_user_id])
+    voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
     @property
     def method_label(self) -> str:

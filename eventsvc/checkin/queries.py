@@ -1,10 +1,11 @@
 """Reads about participants, registrations and check-ins (scanner, registration list, big screen)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from eventsvc.checkin.models import (
     CANCELLED,
@@ -25,8 +26,18 @@ STATUS_FILTERS = {REGISTERED: "已报名", WAITLISTED: "候补中", CANCELLED: "
 
 
 def counted_check_in() -> ColumnElement[bool]:
-    """The condition every count of check-ins uses: pending ones (待核实) are stored but not counted."""
-    return CheckIn.status != CHECKIN_PENDING
+    """The condition every count of check-ins uses: pending (待核实) and voided (作废) ones are stored, not counted."""
+    return and_(CheckIn.status != CHECKIN_PENDING, CheckIn.voided_at.is_(None))
+
+
+def counted_by_event(event_ids: list[int]) -> dict[int, int]:
+    """Return the counted check-ins (人次) of each event, for pages listing a few events' live counts."""
+    if not event_ids:
+        return {}
+    rows = db.session.execute(
+        select(CheckIn.event_id, func.count(CheckIn.id))
+        .where(CheckIn.event_id.in_(event_ids), counted_check_in()).group_by(CheckIn.event_id))
+    return {event_id: int(n) for event_id, n in rows}
 
 
 def pending_check_ins(event: Event) -> list[CheckIn]:
@@ -66,16 +77,25 @@ def event_stats(event: Event) -> dict[str, Any]:
     }
 
 
-def registrations_stmt(event: Event, status: str = "") -> Select[Any]:
-    """Select an event's registrations in sign-up order, optionally filtered by status."""
+def registrations_stmt(event: Event, status: str = "", q: str = "") -> Select[Any]:
+    """Select an event's registrations in sign-up order, optionally by status and by name or last 4 digits."""
     stmt = (
         select(Registration)
         .where(Registration.event_id == event.id)
         .order_by(Registration.created_at, Registration.id)
     )
+    q = (q or "").replace(" ", "")[:40]
+    if q.isdigit():
+        stmt = stmt.join(Registration.participant).where(Participant.phone.endswith(q[-4:], autoescape=True))
+    elif q:
+        # The name as given when registering, or the participant's when none was kept.
+        stmt = stmt.join(Registration.participant).where(or_(
+            Registration.name_given.contains(q, autoescape=True),
+            (Registration.name_given == "") & Participant.name.contains(q, autoescape=True)))
     checked = (
         select(CheckIn.id)
-        .where(CheckIn.event_id == Registration.event_id, CheckIn.participant_id == Registration.participant_id)
+        .where(CheckIn.event_id == Registration.event_id, CheckIn.participant_id == Registration.participant_id,
+               CheckIn.voided_at.is_(None))
         .exists()
     )
     if status == CHECKED_IN:
@@ -90,7 +110,8 @@ def check_ins_by_participant(event: Event, participant_ids: list[int]) -> dict[i
     if not participant_ids:
         return {}
     rows = db.session.scalars(
-        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.participant_id.in_(participant_ids))
+        select(CheckIn).where(CheckIn.event_id == event.id, CheckIn.participant_id.in_(participant_ids),
+                              CheckIn.voided_at.is_(None))  # a voided check-in is not "came"
     )
     return {c.participant_id: c for c in rows}
 
@@ -110,8 +131,14 @@ def waitlist_position(reg: Registration) -> int | None:
     return ahead + 1
 
 
-def search_people(event: Event, query: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Find people this event knows (registered or checked in) by phone's last 4 digits or name."""
+def search_people(event: Event, query: str, limit: int = 20, *,
+                  may_see_stored: Callable[[Participant], bool] | None = None) -> list[dict[str, Any]]:
+    """Find people this event knows (registered or checked in) by phone's last 4 digits or name.
+
+    A participant is shared district-wide: only viewers `may_see_stored` allows (those who may edit the
+    person, see may_edit_participant) get the stored name and workplace; everyone else gets what was
+    given at this event (check-in, else registration), and a name search matches only that (issue 8 §1).
+    """
     q = (query or "").strip()
     if not q:
         return []
@@ -119,12 +146,19 @@ def search_people(event: Event, query: str, limit: int = 20) -> list[dict[str, A
         select(CheckIn.participant_id).where(CheckIn.event_id == event.id)
     )
     stmt = select(Participant).where(Participant.id.in_(known))
+    by_name = not q.isdigit()
     if q.isdigit() and len(q) == 11:
         stmt = stmt.where(Participant.phone == q)
     elif q.isdigit():
         stmt = stmt.where(Participant.phone.endswith(q[-4:], autoescape=True))
     else:
-        stmt = stmt.where(Participant.name.contains(q, autoescape=True))
+        stmt = stmt.where(or_(
+            Participant.name.contains(q, autoescape=True),
+            Participant.id.in_(select(CheckIn.participant_id).where(
+                CheckIn.event_id == event.id, CheckIn.name_given.contains(q, autoescape=True))),
+            Participant.id.in_(select(Registration.participant_id).where(
+                Registration.event_id == event.id, Registration.name_given.contains(q, autoescape=True))),
+        ))
     people = list(db.session.scalars(stmt.order_by(Participant.name, Participant.id).limit(limit)))
     if not people:
         return []
@@ -136,11 +170,18 @@ def search_people(event: Event, query: str, limit: int = 20) -> list[dict[str, A
     rows = []
     for p in people:
         reg, chk = regs.get(p.id), checks.get(p.id)
+        here = chk or reg  # what was given at this event
+        if here is None or (may_see_stored is not None and may_see_stored(p)):
+            name, workplace = p.name, p.workplace
+        else:
+            name, workplace = here.shown_name, here.shown_workplace
+        if by_name and q not in name:
+            continue  # matched a stored name the viewer may not see
         rows.append({
             "participant_id": p.id,
-            "name": p.name,
+            "name": name,
             "phone": mask_phone(p.phone),
-            "workplace": p.workplace,
+            "workplace": workplace,
             "registration": reg.status_label if reg else "未报名",
             "registration_status": reg.status if reg else None,
             "check_in_id": chk.id if chk else None,

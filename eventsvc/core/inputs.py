@@ -131,13 +131,22 @@ def _check_string(value: str) -> None:
         raise BadInput("请求内容中含有无效字符（如控制字符）。", "bad_text")
 
 
-def int_arg(name: str) -> int | None:
-    """Return a query-string id (1..MAX_ID), or None when absent, unreadable or out of range."""
+def parse_id(raw: str | None) -> int | None:
+    """Return a typed id (1..MAX_ID), or None when empty, unreadable or out of range.
+
+    Use it instead of `raw.isdigit()` + `int(raw)`: "²" passes isdigit() and breaks int(), and a 20-digit
+    number overflows the database's integer.
+    """
     try:
-        value = int(request.args.get(name, ""))
+        value = int((raw or "").strip())
     except ValueError:
         return None
     return value if 1 <= value <= MAX_ID else None
+
+
+def int_arg(name: str) -> int | None:
+    """Return a query-string id (1..MAX_ID), or None when absent, unreadable or out of range."""
+    return parse_id(request.args.get(name, ""))
 
 
 def parse_day(raw: str | None) -> datetime | None:

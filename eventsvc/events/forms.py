@@ -173,10 +173,15 @@ class EventForm(ChineseForm):
     def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
         """Add the cross-field rules a single field cannot see."""
         ok: bool = super().validate(extra_validators)
-        opens, closes = self.registration_opens_at.data, self.registration_closes_at.data
-        if opens and closes and closes <= opens:
-            self.registration_closes_at.errors.append("报名截止时间必须晚于报名开始时间")
-            ok = False
+        # The operation checks these too, but only once the rest is valid: here they show in the same pass.
+        for start, end, message in (
+            (self.starts_at, self.ends_at, "结束时间必须晚于开始时间"),
+            (self.checkin_opens_at, self.checkin_closes_at, "签到截止时间必须晚于签到开始时间"),
+            (self.registration_opens_at, self.registration_closes_at, "报名截止时间必须晚于报名开始时间"),
+        ):
+            if start.data and end.data and end.data <= start.data:
+                end.errors.append(message)
+                ok = False
         for row in self.quantities:
             if row.form.value.data is not None and not (row.form.label.data or "").strip():
                 row.form.label.errors.append("请填写名称")

@@ -29,6 +29,7 @@ from eventsvc.events.models import (
     EventQuantity,
 )
 from eventsvc.extensions import db
+from eventsvc.notices.operations import notify_event_cancelled, notify_event_changed
 from eventsvc.orgs.models import Organization, User
 from eventsvc.programs.models import Program
 
@@ -157,6 +158,7 @@ def update_event(event: Event, *, by: User | None, organization: Organization | 
     if changes:  # saving an unchanged form is not a change
         audit(by, "event.update", event, summary=f"修改活动“{event.title}”：{field_names(changes)}", changes=changes)
     db.session.flush()
+    notify_event_changed(event, changes)  # time or place: tell those registered, in this transaction
     return event
 
 
@@ -178,12 +180,14 @@ def cancel_event(event: Event, *, by: User | None, reason: str = "") -> Event:
     _check_manager(by, event.organization)
     if event.status == CANCELLED:
         raise OperationError("活动已经取消", code="cancelled")
+    was_published = event.status == PUBLISHED
     event.status = CANCELLED
     event.cancelled_at = utcnow()
     event.cancel_reason = reason.strip()[:200]
     reason_text = f"：{event.cancel_reason}" if event.cancel_reason else ""
     audit(by, "event.cancel", event, summary=f"取消活动“{event.title}”{reason_text}")
     db.session.flush()
+    notify_event_cancelled(event, was_published=was_published)
     return event
 
 

@@ -29,7 +29,7 @@ from eventsvc.core.timeutil import from_local
 from eventsvc.events import operations as ops
 from eventsvc.events.forms import CancelForm, EventForm, event_form_data
 from eventsvc.events.models import CANCELLED, DRAFT, STATUS_LABELS, Event
-from eventsvc.events.queries import events_in_scope
+from eventsvc.events.queries import events_in_scope, over_capacity
 from eventsvc.extensions import db
 from eventsvc.orgs.models import DEPARTMENT, DISTRICT, STREET, Organization
 from eventsvc.orgs.queries import managed_org_choices, org_choices
@@ -66,7 +66,9 @@ def _attendance_counts(event_ids: list[int]) -> dict[int, int]:
     """Return 人次 per event for one page of events in one grouped query (no per-row queries)."""
     if not event_ids:
         return {}
-    stmt = text("SELECT event_id, count(*) FROM check_in WHERE event_id IN :ids GROUP BY event_id").bindparams(
+    # Raw SQL: events sits below checkin. Same rule as checkin.queries.counted_check_in (no 待核实, no 作废).
+    stmt = text("SELECT event_id, count(*) FROM check_in WHERE event_id IN :ids AND status != 'pending'"
+                " AND voided_at IS NULL GROUP BY event_id").bindparams(
         bindparam("ids", expanding=True)
     )
     return {row[0]: row[1] for row in db.session.execute(stmt, {"ids": event_ids})}
@@ -177,9 +179,17 @@ def _show_error(form: EventForm, exc: OperationError) -> None:
         form.form_errors.append(exc.message)
 
 
-def _render_form(form: EventForm, program: Program, event: Event | None = None) -> str:
+def _render_form(form: EventForm, program: Program, event: Event | None = None,
+                 affected: list[str] | None = None) -> str:
     form.add_blank_quantity_rows(_custom_labels(program))
-    return render_template("events/form.html", form=form, program=program, event=event)
+    return render_template("events/form.html", form=form, program=program, event=event, affected=affected or [])
+
+
+def _capacity_affected(event: Event, values: dict[str, Any]) -> list[str]:
+    """Return who holds a seat beyond a capacity this edit lowers (nothing when no capacity goes down)."""
+    lowered = [new for name in ("capacity", "registration_capacity")
+               if (new := values.get(name)) and (getattr(event, name) is None or new < getattr(event, name))]
+    return over_capacity(event, lowered)
 
 
 @bp.route("/programs/<int:program_id>/events/new", methods=["GET", "POST"])
@@ -222,6 +232,9 @@ def edit_event(event_id: int) -> ResponseReturnValue:
     # The program is fixed once the event exists (its check-ins count for that program).
     form.program_id.choices = [(event.program_id, f"{event.program.year} · {event.program.name}")]
     if form.validate_on_submit():
+        affected = _capacity_affected(event, form.operation_values())
+        if affected and not request.form.get("confirm_capacity"):  # ask first, naming who would be over
+            return _render_form(form, event.program, event, affected=affected)
         organization = db.session.get(Organization, form.organization_id.data)
         try:
             require(organization is not None, 400)

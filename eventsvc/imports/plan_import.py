@@ -7,6 +7,7 @@ updates them. Every change goes through `programs.operations`, which write their
 """
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from eventsvc.programs import models as program_models
 from eventsvc.programs.operations import TargetSpec, create_program, set_targets, update_program
 
 PLAN_KIND = "plan"  # ImportPreview.kind
+UNIT_SPLIT_RE = re.compile(r"[、，,；;/\s]+")  # how people separate unit names they type
 NAME_MAX = 120
 UNSUPPORTED = "暂不支持"
 # Parser metric → (Target metric, Target kind). Amounts, rates and reported outcomes are CUSTOM targets of
@@ -124,6 +126,30 @@ def _refusal(target: dict[str, Any], value: float, org_name: str, ctx: PlanConte
     return ""
 
 
+def _separate_same_metric(targets: list[dict[str, Any]]) -> list[str]:
+    """Carry a second 场/人次/人 figure of one item as a per-event quantity named by its words.
+
+    A program counts 人次 once (every check-in of its events), so two 人次 figures in one item (item 9 of 2026:
+    100 人次 of 技术帮扶, 1000 人次 of 提升技能) cannot both be that count. The later one becomes a custom
+    quantity that events record (帮助企业职工提升技能水平 N 人次), so no figure of the plan is lost.
+    """
+    warnings: list[str] = []
+    seen: set[tuple[str, str, str]] = set()
+    for target in targets:
+        if target["metric"] not in ("sessions", "attendances", "participants"):
+            continue
+        key = (target["metric"], target.get("level", ""), target.get("organization") or "")
+        if key not in seen:
+            seen.add(key)
+            continue
+        if not (target.get("label") or "").strip():
+            continue  # nothing to name it by: left as a duplicate, which confirm reports
+        target["metric"] = "quantity"
+        warnings.append(f"“{target['text']}”与本条前面的{target['unit']}目标同类，改为按活动填报的数量"
+                        f"“{target['label'][:40]}”（{target['unit']}），请确认")
+    return warnings
+
+
 def plan_payload(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
     """The parsed plan as a stored preview holds it: items with targets marked as importable or not."""
     items = []
@@ -134,6 +160,7 @@ def plan_payload(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
         if len(item.title) > NAME_MAX:
             data["title"] = item.title[:NAME_MAX]
             warnings.append(f"标题超过 {NAME_MAX} 字，已截断，请修改")
+        warnings.extend(_separate_same_metric(data["targets"]))
         for target in data["targets"]:
             target["include"] = True
             refusal = _refusal(target, float(target["value"]), target.get("organization") or "", ctx)
@@ -152,14 +179,43 @@ def existing_programs(ctx: PlanContext, year: int) -> dict[str, program_models.P
     return {p.plan_item: p for p in rows}
 
 
-def apply_edits(payload: dict[str, Any], form: Mapping[str, str]) -> dict[str, Any]:
-    """The preview's items with the user's edits: unticked items/targets, titles, target values, units, orgs."""
+def read_units(text: str, directory: UnitDirectory) -> tuple[list[str], list[str]]:
+    """(units, names not known) from a typed list: 权益部、各街道总工会 → aliases and groups resolved."""
+    units: list[str] = []
+    unknown: list[str] = []
+    for written in (w for w in UNIT_SPLIT_RE.split(text) if w.strip()):
+        group = directory.group(written)
+        name = directory.resolve(written)
+        if group is not None:
+            units.extend(group.units)
+        elif name is not None:
+            units.append(name)
+        else:
+            unknown.append(written.strip()[:60])
+    return list(dict.fromkeys(units)), unknown
+
+
+def _edit_units(item: dict[str, Any], form: Mapping[str, str], i: int, directory: UnitDirectory | None) -> None:
+    """Replace the item's lead departments / participants with what the user typed (when the form has them)."""
+    if directory is None:
+        return
+    for role in ("lead", "participants"):
+        if f"{role}-{i}" in form:
+            item[role], item[f"{role}_unknown"] = read_units(form[f"{role}-{i}"], directory)
+    item["participants"] = [p for p in item["participants"] if p not in item["lead"]]
+
+
+def apply_edits(payload: dict[str, Any], form: Mapping[str, str],
+                directory: UnitDirectory | None = None) -> dict[str, Any]:
+    """The preview's items with the user's edits: unticked items/targets, titles, lead departments and
+    participants (read through `directory`), target values, units and organizations."""
     items = []
     for i, item in enumerate(payload["items"]):
         item = {**item, "include": form.get(f"include-{i}") == "1"}
         title = form.get(f"title-{i}")
         if title is not None:
             item["title"] = " ".join(title.split())
+        _edit_units(item, form, i, directory)
         targets = []
         for j, target in enumerate(item["targets"]):
             key = f"t-{i}-{j}"
@@ -224,6 +280,10 @@ def apply_plan(payload: dict[str, Any], ctx: PlanContext, *, by: User | None) ->
         if not item.get("include", True):
             result.skipped_items += 1
             continue
+        unknown = item.get("lead_unknown", []) + item.get("participants_unknown", [])
+        if unknown:
+            raise OperationError(f"第 {item['number']} 条：单位“{'、'.join(unknown)}”不在组织中，"
+                                 "请更正牵头部室或参与单位（可写全称、简称或“各街道总工会”）", field="units")
         specs, skipped = target_specs(item, ctx)
         result.skipped_targets.extend(skipped)
         fields: dict[str, Any] = dict(
@@ -269,7 +329,7 @@ def confirm_preview(preview: ImportPreview, form: Mapping[str, str], ctx: PlanCo
     if (preview.kind != PLAN_KIND or preview.object_id != ctx.owner.id or preview.created_by_id != by.id
             or preview.expires_at <= utcnow()):
         raise PreviewGone()
-    result = apply_plan(apply_edits(preview.payload, form), ctx, by=by)
+    result = apply_plan(apply_edits(preview.payload, form, ctx.directory), ctx, by=by)
     db.session.delete(preview)
     db.session.flush()
     return result

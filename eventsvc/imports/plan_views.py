@@ -66,7 +66,7 @@ def _year() -> int | None:
     raw = request.form.get("year", "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+    if not raw.isdecimal() or not 2000 <= int(raw) <= 2100:
         raise OperationError("年度应为 2000 到 2100 之间的四位数字", field="year")
     return int(raw)
 
@@ -135,7 +135,7 @@ def preview_plan(token: str) -> Any:
             current_app.logger.exception("plan import failed; rolled back")
         message = exc.message if isinstance(exc, OperationError) else "导入失败，没有写入任何项目，请稍后重试。"
         try:
-            payload = plan_import.apply_edits(payload, request.form)  # keep what the user typed
+            payload = plan_import.apply_edits(payload, request.form, ctx.directory)  # keep what was typed
         except OperationError:
             pass
         return _render_preview(ctx, token, payload, message, 400)

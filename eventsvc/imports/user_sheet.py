@@ -143,9 +143,7 @@ def apply_user_rows(verdicts: Sequence[Verdict], scope: Organization, *, by: Use
             raise OperationError(f"第 {row.line} 行：{exc.message.rstrip('。')}。没有导入任何账号。",
                                  code=exc.code) from exc
         issued.append(Issued(user.username, user.display_name, org.name, user.role_label, password))
-    if issued:
-        record(by, "user.import", scope, summary=f"从 Excel 导入 {len(issued)} 个账号",
-               changes={"usernames": [i.username for i in issued]})
+    # Each account has its user.create entry; the file's one entry is the caller's (import.confirm).
     return issued
 
 
@@ -195,6 +193,10 @@ def import_without_preview(data: bytes, scope: Organization, *, dry_run: bool) -
         return rows, []
     with savepoint(db.session()):
         issued = apply_user_rows(rows, scope, by=None)
+        # The web path's confirm_import writes this entry; here the system confirms the file itself.
+        record(None, "import.confirm", scope, summary=f"命令行导入{USER_SHEET.label}：新增 {len(issued)} 个账号",
+               changes={"kind": USER_SHEET.name, "added": len(issued), "skipped": len(rows) - len(issued),
+                        "usernames": [i.username for i in issued]})
     return rows, issued
 
 

@@ -8,10 +8,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from eventsvc.core.exceptions import OperationError
-from eventsvc.core.permissions import wants_json
+from eventsvc.core.permissions import CHECKER, wants_json
 from eventsvc.core.ratelimits import client_ip, login_limit
 from eventsvc.extensions import db
 from eventsvc.orgs.forms import LoginForm, PasswordForm
+from eventsvc.orgs.models import User
 from eventsvc.orgs.operations.accounts import change_password, end_sessions
 from eventsvc.orgs.operations.logins import authenticate
 from eventsvc.orgs.sessions import end_session, has_remember_cookie, start_session
@@ -46,12 +47,17 @@ def require_own_password() -> ResponseReturnValue | None:
     return redirect(url_for("orgs.edit_password"))
 
 
+def _landing(user: User) -> str:
+    """Where a login lands: door staff (签到核销员) on 今日活动, everyone else on the dashboard."""
+    return url_for("checkin_today.today") if user.role == CHECKER else url_for("progress.dashboard")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @login_limit  # per IP, on top of the per-account lockout in authenticate()
 def login() -> ResponseReturnValue:
     """Show the login form and log staff in (throttled per username and per client address)."""
     if current_user.is_authenticated:
-        return redirect(url_for("progress.dashboard"))
+        return redirect(_landing(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         result = authenticate(form.username.data, form.password.data, ip=client_ip())
@@ -64,7 +70,7 @@ def login() -> ResponseReturnValue:
             flash(MUST_CHANGE, "warning")
             return redirect(url_for("orgs.edit_password"))
         flash(f"欢迎，{result.user.name}", "success")
-        return redirect(_safe_next(request.args.get("next")) or url_for("progress.dashboard"))
+        return redirect(_safe_next(request.args.get("next")) or _landing(result.user))
     return render_template("orgs/login.html", form=form, locked=False)
 
 

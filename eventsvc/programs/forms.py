@@ -109,6 +109,14 @@ class ProgramForm(FlaskForm):
     lead_department_ids = MultiCheckboxField("牵头部室", coerce=int)
     participating_org_ids = MultiSelectField("参与单位", coerce=int)
 
+    def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
+        """Also report reversed dates in the same pass as the other errors (the operation checks them later)."""
+        ok: bool = super().validate(extra_validators)
+        if self.starts_on.data and self.ends_on.data and self.ends_on.data < self.starts_on.data:
+            self.ends_on.errors.append("结束日期不能早于开始日期")
+            ok = False
+        return ok
+
     @classmethod
     def for_user(cls, user: User, *, editing: bool = False, **kwargs: object) -> ProgramForm:
         """Build the form with the organization choices this user may use."""
@@ -221,7 +229,7 @@ def specs_from_rows(rows: Sequence[TargetRow], allowed_org_ids: set[int]) -> lis
             row.errors.append("只有场次目标可以按级别设置")
         org_id = 0
         if row.organization_id:
-            org_id = int(row.organization_id) if row.organization_id.isdigit() else -1
+            org_id = int(row.organization_id) if row.organization_id.isdecimal() else -1
             if org_id not in allowed_org_ids:
                 row.errors.append("分解组织无效或不在您的管理范围内")
             else:

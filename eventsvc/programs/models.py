@@ -42,7 +42,8 @@ REPORTED_KINDS = (KIND_AMOUNT, KIND_RATE, KIND_REPORTED)
 SRC_CHECKIN = "checkin"
 SRC_ONSITE = "onsite"
 SRC_ONLINE = "online"
-SOURCE_LABELS = {SRC_CHECKIN: "扫码签到", SRC_ONSITE: "现场填报", SRC_ONLINE: "线上"}
+SRC_STATION = "station"  # visits at service stations (eventsvc.stations), one per person per day
+SOURCE_LABELS = {SRC_CHECKIN: "扫码签到", SRC_ONSITE: "现场填报", SRC_ONLINE: "线上", SRC_STATION: "驿站服务"}
 
 CATEGORIES = [
     "思想引领", "劳模工匠", "产业工人", "技能提升", "关爱服务",
@@ -136,6 +137,8 @@ class Target(Base):
     kind: Mapped[str] = mapped_column(String(12), default=KIND_EVENTS, server_default=KIND_EVENTS)
     # For 人次 targets: which parts count, comma-separated SRC_* ("" = all of them).
     attendance_sources: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # For 场次 targets: each series (events/series_models) counts as one 项 instead of its sessions.
+    series_as_one: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     program: Mapped[Program] = relationship(back_populates="targets")
     organization: Mapped[Organization | None] = relationship()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.figures import parse_figure
+from eventsvc.core.inputs import parse_id
 from eventsvc.core.permissions import MANAGE_ROLES, require, roles_required, staff_required
 from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.extensions import db
@@ -88,7 +89,8 @@ def submit_report(program_id: int) -> ResponseReturnValue:
     form = request.form
     errors: list[str] = []
     org_raw = form.get("organization_id", "")
-    organization = db.session.get(Organization, int(org_raw)) if org_raw.isdigit() else None
+    org_id = parse_id(org_raw)
+    organization = db.session.get(Organization, org_id) if org_id is not None else None
     if organization is None or not _user().reaches(organization):
         errors.append("请选择填报单位")
     period = _month(form.get("period", ""))

@@ -31,6 +31,7 @@ from eventsvc.progress.dashboard import (
     with_targets,
 )
 from eventsvc.progress.queries import event_attendance, memberships, pending_by_program
+from eventsvc.progress.stations import program_station_rows
 
 bp = Blueprint("progress_programs", __name__)
 
@@ -86,4 +87,5 @@ def view_program(program_id: int) -> ResponseReturnValue:
         phases={e.id: event_phase(e, now) for e in events.items},
         scoped=bool(user.scope_path), can_manage=manages_program(user, program),
         pending=pending_by_program([program.id], scope_path=user.scope_path).get(program.id, 0),
+        stations=program_station_rows(program, user.scope_path),
     )

@@ -13,26 +13,29 @@
 - Rollup: an organization's figures include every event organized in its subtree (a community's
   events count for its street, the streets for the district).
 
-Every figure comes from a GROUP BY over indexed columns; nothing loops over events in Python.
+Every figure comes from a GROUP BY over indexed columns; nothing loops over events in Python, and
+nothing scans check-ins: 人次 and 待核实 sum the per-event counters, 人 counts program_participant rows
+(checkin/counters.py, kept in the check-ins' own transactions; `flask counts verify` proves them).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, Subquery, and_, func, select, union
+from sqlalchemy import Select, Subquery, func, select, union
 from sqlalchemy.orm import aliased
 
-from eventsvc.checkin.models import CHECKIN_PENDING, CheckIn
-from eventsvc.checkin.queries import counted_check_in
+from eventsvc.checkin.counters import EventCount, ProgramParticipant
 from eventsvc.core.timeutil import utcnow
 from eventsvc.events.models import PUBLISHED, Event, EventQuantity, event_program
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import CUSTOM, Program, Target
 from eventsvc.progress.reported import add_reported_by_program, add_reported_by_subtree
+from eventsvc.progress.series import add_series_collapse
+from eventsvc.progress.stations import add_station_visits_by_program, add_station_visits_by_subtree
 from eventsvc.progress.totals import TargetProgress, Totals, measure
 
 __all__ = ["TargetProgress", "Totals", "measure"]  # re-exported: callers import them from here
@@ -42,8 +45,10 @@ __all__ = ["TargetProgress", "Totals", "measure"]  # re-exported: callers import
 _Cols = TypeVarTuple("_Cols")
 
 
-def _counted(stmt: Select[*_Cols], now: datetime) -> Select[*_Cols]:
-    return stmt.where(Event.status == PUBLISHED, Event.starts_at <= now)
+def _counted(stmt: Select[*_Cols], now: datetime, since: datetime | None = None) -> Select[*_Cols]:
+    stmt = stmt.where(Event.status == PUBLISHED, Event.starts_at <= now)
+    # A period report counts events that started within [since, now]; now is then the period's end.
+    return stmt if since is None else stmt.where(Event.starts_at >= since)
 
 
 def _scoped(stmt: Select[*_Cols], scope_path: str) -> Select[*_Cols]:
@@ -67,9 +72,14 @@ def memberships(program_ids: Sequence[int] | None = None) -> Subquery:
 
 
 def totals_by_program(
-    program_ids: Sequence[int], *, now: datetime | None = None, scope_path: str = ""
+    program_ids: Sequence[int], *, now: datetime | None = None, scope_path: str = "",
+    since: datetime | None = None, months: tuple[date, date] | None = None,
 ) -> dict[int, Totals]:
-    """Return Totals per program, counting only events within `scope_path` (empty: all)."""
+    """Return Totals per program, counting only events within `scope_path` (empty: all).
+
+    With `since`, only events that started from then on count; `months` (first days of the first and
+    last month) limits reported figures to those months — together they make a period's figures.
+    """
     now = now or utcnow()
     result: dict[int, Totals] = {pid: Totals() for pid in program_ids}
     if not program_ids:
@@ -79,7 +89,7 @@ def totals_by_program(
 
     def base(*columns: Any) -> Select[*tuple[Any, ...]]:
         stmt = select(pid_col, *columns).select_from(m).join(Event, Event.id == m.c.event_id)
-        return _scoped(_counted(stmt, now), scope_path)
+        return _scoped(_counted(stmt, now, since), scope_path)
 
     sessions = base(Event.level, func.count(Event.id), func.sum(Event.onsite_count), func.sum(Event.online_count))
     for pid, level, n, onsite, online in db.session.execute(sessions.group_by(pid_col, Event.level)):
@@ -87,11 +97,16 @@ def totals_by_program(
         result[pid].sessions_by_level[level] = result[pid].sessions_by_level.get(level, 0) + n
         result[pid].add_attendance(onsite=onsite, online=online)
 
-    people = base(func.count(CheckIn.id), func.count(func.distinct(CheckIn.participant_id))).join(
-        CheckIn, and_(CheckIn.event_id == Event.id, counted_check_in())  # 待核实 ones count once confirmed
-    )
-    for pid, attendances, participants in db.session.execute(people.group_by(pid_col)):
-        result[pid].add_attendance(checkins=attendances)
+    attendances = base(func.sum(EventCount.checkins)).join(EventCount, EventCount.event_id == Event.id)
+    for pid, checkins in db.session.execute(attendances.group_by(pid_col)):  # 待核实 ones count once confirmed
+        result[pid].add_attendance(checkins=checkins)
+    pp = ProgramParticipant
+    people = select(pp.program_id, func.count(func.distinct(pp.participant_id))).where(
+        pp.program_id.in_(program_ids), pp.first_starts_at <= now)
+    if scope_path:
+        org = aliased(Organization)
+        people = people.join(org, org.id == pp.organization_id).where(org.path.startswith(scope_path))
+    for pid, participants in db.session.execute(people.group_by(pp.program_id)):
         result[pid].participants = participants
 
     quantities = base(EventQuantity.label, func.sum(EventQuantity.value)).join(
@@ -99,7 +114,9 @@ def totals_by_program(
     )
     for pid, label, total in db.session.execute(quantities.group_by(pid_col, EventQuantity.label)):
         result[pid].quantities[label] = total or 0
-    add_reported_by_program(result, program_ids, scope_path=scope_path)
+    add_reported_by_program(result, program_ids, scope_path=scope_path, months=months)
+    add_station_visits_by_program(result, program_ids, scope_path=scope_path, since=since, now=now)
+    add_series_collapse(result, program_ids, m, scope_path=scope_path, now=now, since=since)
     return result
 
 
@@ -110,6 +127,8 @@ def totals_by_subtree(
     year: int | None = None,
     now: datetime | None = None,
     by_program: bool = False,
+    since: datetime | None = None,
+    months: tuple[date, date] | None = None,
 ) -> dict[Any, Totals]:
     """Return Totals for each organization's whole subtree (rolled up), keyed by org id.
 
@@ -137,7 +156,7 @@ def totals_by_subtree(
             .join(ancestor, organizer.path.startswith(ancestor.path))
             .where(ancestor.id.in_(org_ids))
         )
-        stmt = _counted(stmt, now)
+        stmt = _counted(stmt, now, since)
         if program_ids is not None and m is None:
             stmt = stmt.where(Event.id.in_(select(memberships(program_ids).c.event_id)))
         if year is not None:
@@ -158,12 +177,11 @@ def totals_by_subtree(
         totals.sessions_by_level[level] = totals.sessions_by_level.get(level, 0) + n
         totals.add_attendance(onsite=row[width + 2], online=row[width + 3])
 
-    people = base(func.count(CheckIn.id), func.count(func.distinct(CheckIn.participant_id))).join(
-        CheckIn, and_(CheckIn.event_id == Event.id, counted_check_in())  # 待核实 ones count once confirmed
-    )
-    for row in db.session.execute(people.group_by(*group_keys)):
+    attendances = base(func.sum(EventCount.checkins)).join(EventCount, EventCount.event_id == Event.id)
+    for row in db.session.execute(attendances.group_by(*group_keys)):  # 待核实 ones count once confirmed
         result[key(row)].add_attendance(checkins=row[width])
-        result[key(row)].participants = row[width + 1]
+    for row in db.session.execute(_people_by_subtree(org_ids, program_ids, year, by_program, now)):
+        result[key(row)].participants = row[width]
 
     quantities = base(EventQuantity.label, func.sum(EventQuantity.value)).join(
         EventQuantity, EventQuantity.event_id == Event.id
@@ -171,8 +189,28 @@ def totals_by_subtree(
     for row in db.session.execute(quantities.group_by(*group_keys, EventQuantity.label)):
         result[key(row)].quantities[row[width]] = row[width + 1] or 0
     if program_ids is not None or by_program:  # figures are per program: none for a whole year's rollup
-        add_reported_by_subtree(result, org_ids, program_ids, by_program=by_program)
+        add_reported_by_subtree(result, org_ids, program_ids, by_program=by_program, months=months)
+    add_station_visits_by_subtree(result, org_ids, program_ids=program_ids, year=year, by_program=by_program,
+                                  since=since, now=now)
     return result
+
+
+def _people_by_subtree(
+    org_ids: Sequence[int], program_ids: Sequence[int] | None, year: int | None, by_program: bool, now: datetime
+) -> Select[*tuple[Any, ...]]:
+    """Distinct people per organization subtree (and program) from program_participant rows."""
+    pp = ProgramParticipant
+    organizer, ancestor = aliased(Organization), aliased(Organization)
+    keys = [ancestor.id, pp.program_id] if by_program else [ancestor.id]
+    stmt = (select(*keys, func.count(func.distinct(pp.participant_id)))
+            .join(organizer, organizer.id == pp.organization_id)
+            .join(ancestor, organizer.path.startswith(ancestor.path))
+            .where(ancestor.id.in_(org_ids), pp.first_starts_at <= now))
+    if program_ids is not None:
+        stmt = stmt.where(pp.program_id.in_(program_ids))
+    if year is not None:
+        stmt = stmt.join(Program, Program.id == pp.program_id).where(Program.year == year)
+    return stmt.group_by(*keys)
 
 
 def target_progress(
@@ -195,9 +233,8 @@ def event_attendance(event_ids: Sequence[int]) -> dict[int, int]:
     """Return check-in counts (人次) per event, in one grouped query."""
     if not event_ids:
         return {}
-    stmt = select(CheckIn.event_id, func.count(CheckIn.id)).where(
-        CheckIn.event_id.in_(event_ids), counted_check_in()).group_by(CheckIn.event_id)
-    return {eid: n for eid, n in db.session.execute(stmt)}
+    stmt = select(EventCount.event_id, EventCount.checkins).where(EventCount.event_id.in_(event_ids))
+    return {eid: n for eid, n in db.session.execute(stmt) if n}
 
 
 def pending_by_program(program_ids: Sequence[int], *, scope_path: str = "") -> dict[int, int]:
@@ -206,18 +243,18 @@ def pending_by_program(program_ids: Sequence[int], *, scope_path: str = "") -> d
         return {}
     m = memberships(program_ids)
     stmt = _scoped(
-        select(m.c.program_id, func.count(CheckIn.id)).select_from(m).join(Event, Event.id == m.c.event_id)
-        .join(CheckIn, CheckIn.event_id == Event.id).where(CheckIn.status == CHECKIN_PENDING), scope_path)
-    return {pid: n for pid, n in db.session.execute(stmt.group_by(m.c.program_id))}
+        select(m.c.program_id, func.sum(EventCount.pending)).select_from(m).join(Event, Event.id == m.c.event_id)
+        .join(EventCount, EventCount.event_id == Event.id), scope_path)
+    return {pid: int(n) for pid, n in db.session.execute(stmt.group_by(m.c.program_id)) if n}
 
 
 def pending_in_scope(scope_path: str = "", *, event_ids: Sequence[int] | None = None) -> int:
     """Return how many check-ins wait for review within `scope_path` (or among `event_ids`)."""
-    stmt = _scoped(select(func.count(CheckIn.id)).select_from(CheckIn).join(Event, Event.id == CheckIn.event_id)
-                   .where(CheckIn.status == CHECKIN_PENDING), scope_path)
+    stmt = _scoped(select(func.sum(EventCount.pending)).select_from(EventCount)
+                   .join(Event, Event.id == EventCount.event_id), scope_path)
     if event_ids is not None:
-        stmt = stmt.where(CheckIn.event_id.in_(event_ids))
-    return db.session.scalar(stmt) or 0
+        stmt = stmt.where(EventCount.event_id.in_(event_ids))
+    return int(db.session.scalar(stmt) or 0)
 
 
 def custom_labels(targets: Iterable[Target]) -> list[str]:

@@ -11,6 +11,7 @@ Two queries per call, whatever the number of programs, units or months.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select
@@ -23,20 +24,23 @@ from eventsvc.programs.reported_models import APPROVED, PENDING, ReportedFigure
 from eventsvc.progress.totals import Totals
 
 RF = ReportedFigure
+Months = tuple[date, date] | None  # first days of the first and last month of a period report
 
 
-def _latest_rates(program_ids: Sequence[int] | None) -> Any:
-    """Each unit's latest approved month per rate (program, label, organization)."""
+def _latest_rates(program_ids: Sequence[int] | None, months: Months = None) -> Any:
+    """Each unit's latest approved month per rate (program, label, organization), up to `months`' end."""
     stmt = select(RF.program_id, RF.label, RF.organization_id, func.max(RF.period).label("period")).where(
         RF.status == APPROVED, RF.kind == KIND_RATE
     )
+    if months is not None:
+        stmt = stmt.where(RF.period >= months[0], RF.period <= months[1])
     if program_ids is not None:
         stmt = stmt.where(RF.program_id.in_(program_ids))
     return stmt.group_by(RF.program_id, RF.label, RF.organization_id).subquery("latest_rate")
 
 
-def _rate_rows(keys: Sequence[Any], program_ids: Sequence[int] | None) -> Select[Any]:
-    latest = _latest_rates(program_ids)
+def _rate_rows(keys: Sequence[Any], program_ids: Sequence[int] | None, months: Months = None) -> Select[Any]:
+    latest = _latest_rates(program_ids, months)
     return select(*keys, RF.label, func.sum(RF.numerator), func.sum(RF.denominator)).select_from(RF).join(
         latest,
         and_(latest.c.program_id == RF.program_id, latest.c.label == RF.label,
@@ -44,10 +48,12 @@ def _rate_rows(keys: Sequence[Any], program_ids: Sequence[int] | None) -> Select
     ).where(RF.status == APPROVED, RF.kind == KIND_RATE)
 
 
-def _flow_rows(keys: Sequence[Any], program_ids: Sequence[int] | None) -> Select[Any]:
+def _flow_rows(keys: Sequence[Any], program_ids: Sequence[int] | None, months: Months = None) -> Select[Any]:
     stmt = select(*keys, RF.label, RF.status, func.sum(RF.value), func.count(RF.id)).select_from(RF).where(
         RF.status.in_((APPROVED, PENDING))
     )
+    if months is not None:  # a period report: only the months it covers
+        stmt = stmt.where(RF.period >= months[0], RF.period <= months[1])
     if program_ids is not None:
         stmt = stmt.where(RF.program_id.in_(program_ids))
     return stmt
@@ -62,7 +68,8 @@ def _merge(totals: Totals, label: str, status: str, value: Any, count: int) -> N
         totals.pending_count[label] = count
 
 
-def add_reported_by_program(result: Mapping[int, Totals], program_ids: Sequence[int], *, scope_path: str = "") -> None:
+def add_reported_by_program(result: Mapping[int, Totals], program_ids: Sequence[int], *, scope_path: str = "",
+                            months: Months = None) -> None:
     """Add approved and pending figures per program, from units within `scope_path` (empty: all)."""
     if not program_ids:
         return
@@ -72,16 +79,17 @@ def add_reported_by_program(result: Mapping[int, Totals], program_ids: Sequence[
         stmt = stmt.join(org, org.id == RF.organization_id)
         return stmt.where(org.path.startswith(scope_path)) if scope_path else stmt
 
-    flows = scoped(_flow_rows([RF.program_id], program_ids)).group_by(RF.program_id, RF.label, RF.status)
+    flows = scoped(_flow_rows([RF.program_id], program_ids, months)).group_by(RF.program_id, RF.label, RF.status)
     for pid, label, status, value, count in db.session.execute(flows):
         _merge(result[pid], label, status, value, count)
-    rates = scoped(_rate_rows([RF.program_id], program_ids)).group_by(RF.program_id, RF.label)
+    rates = scoped(_rate_rows([RF.program_id], program_ids, months)).group_by(RF.program_id, RF.label)
     for pid, label, num, den in db.session.execute(rates):
         result[pid].rates[label] = (num or 0, den or 0)
 
 
 def add_reported_by_subtree(
-    result: dict[Any, Totals], org_ids: Sequence[int], program_ids: Sequence[int] | None, *, by_program: bool
+    result: dict[Any, Totals], org_ids: Sequence[int], program_ids: Sequence[int] | None, *, by_program: bool,
+    months: Months = None,
 ) -> None:
     """Add figures for each organization's whole subtree; keys as in totals_by_subtree."""
     reporter = aliased(Organization)
@@ -99,9 +107,9 @@ def add_reported_by_subtree(
     def key(row: Sequence[Any]) -> Any:
         return (row[0], row[1]) if by_program else row[0]
 
-    flows = rolled_up(_flow_rows(keys, program_ids)).group_by(*keys, RF.label, RF.status)
+    flows = rolled_up(_flow_rows(keys, program_ids, months)).group_by(*keys, RF.label, RF.status)
     for row in db.session.execute(flows):
         _merge(result[key(row)], row[width], row[width + 1], row[width + 2], row[width + 3])
-    rates = rolled_up(_rate_rows(keys, program_ids)).group_by(*keys, RF.label)
+    rates = rolled_up(_rate_rows(keys, program_ids, months)).group_by(*keys, RF.label)
     for row in db.session.execute(rates):
         result[key(row)].rates[row[width]] = (row[width + 1] or 0, row[width + 2] or 0)

@@ -18,6 +18,7 @@ from eventsvc.programs.models import (
     SRC_CHECKIN,
     SRC_ONLINE,
     SRC_ONSITE,
+    SRC_STATION,
     Target,
 )
 
@@ -45,21 +46,26 @@ class Totals:
     checkins: int = 0
     onsite: int = 0
     online: int = 0
+    stations: int = 0  # station visits (驿站服务), see progress/stations.py
+    # Sessions to take away when a target counts each series as one 项: by level, "" for all levels.
+    series_collapse: dict[str, int] = field(default_factory=dict)
     reported: dict[str, Number] = field(default_factory=dict)
     pending: dict[str, Number] = field(default_factory=dict)
     pending_count: dict[str, int] = field(default_factory=dict)
     rates: dict[str, tuple[Number, Number]] = field(default_factory=dict)
 
-    def add_attendance(self, checkins: int = 0, onsite: int = 0, online: int = 0) -> None:
+    def add_attendance(self, checkins: int = 0, onsite: int = 0, online: int = 0, stations: int = 0) -> None:
         """Add to the parts of 人次 and keep their sum in `attendances`."""
         self.checkins += int(checkins or 0)
         self.onsite += int(onsite or 0)
         self.online += int(online or 0)
-        self.attendances = self.checkins + self.onsite + self.online
+        self.stations += int(stations or 0)
+        self.attendances = self.checkins + self.onsite + self.online + self.stations
 
     def attendance_for(self, sources: tuple[str, ...]) -> int:
         """Return 人次 counting only the named parts."""
-        parts = {SRC_CHECKIN: self.checkins, SRC_ONSITE: self.onsite, SRC_ONLINE: self.online}
+        parts = {SRC_CHECKIN: self.checkins, SRC_ONSITE: self.onsite, SRC_ONLINE: self.online,
+                 SRC_STATION: self.stations}
         return sum(parts[s] for s in sources if s in parts)
 
     def rate_parts(self, label: str) -> tuple[Number, Number]:
@@ -80,7 +86,8 @@ class Totals:
         if target.kind == KIND_AMOUNT:  # handed out at events, plus what units reported
             return _round2(self.quantities.get(target.label, 0) + self.reported.get(target.label, 0))
         if target.metric == SESSIONS:
-            return self.sessions_by_level.get(target.level, 0) if target.level else self.sessions
+            held = self.sessions_by_level.get(target.level, 0) if target.level else self.sessions
+            return held - self.series_collapse.get(target.level or "", 0) if target.series_as_one else held
         if target.metric == ATTENDANCES:
             return self.attendance_for(target.sources)
         if target.metric == PARTICIPANTS:

@@ -20,6 +20,7 @@ from eventsvc.progress.dashboard import (
     visible_programs,
 )
 from eventsvc.progress.queries import TargetProgress, Totals, pending_in_scope
+from eventsvc.progress.yoy import year_on_year
 
 bp = Blueprint("progress", __name__)
 
@@ -41,9 +42,11 @@ def dashboard() -> ResponseReturnValue:
     progress = programs_progress(user, programs, share_filter=lambda t: t.organization_id == root.id)
     # "Under way now" only means something on the current year's page.
     ongoing_count, ongoing = ongoing_events(user) if year == local_year() else (0, [])
-    template = "progress/_dashboard_body.html" if request.args.get("partial") == "1" else "progress/dashboard.html"
+    partial = request.args.get("partial") == "1"
+    template = "progress/_dashboard_body.html" if partial else "progress/dashboard.html"
     return render_template(
-        template, year=year, years=years, programs=programs, progress=progress, root=root,
+        template, yoy=[] if partial else year_on_year(user, year),  # the chart is not part of the refresh
+        year=year, years=years, programs=programs, progress=progress, root=root,
         org_rows=org_rows, root_total=root_total, ongoing_count=ongoing_count, ongoing=ongoing,
         scoped=bool(user.scope_path), is_current_year=year == local_year(), updated_at=fmt_local(utcnow(), "%H:%M:%S"),
         pending=pending_in_scope(user.scope_path),  # 待核实 check-ins, not counted above until confirmed

@@ -87,8 +87,9 @@ def numbered_canvas(font_name: str, printed_at: datetime, left_note: str = "") -
             self.setFont(font_name, 8.5)
             self.setFillColor(colors.HexColor("#333333"))
             y = 9 * mm
-            self.drawCentredString(PAGE_W / 2, y, f"第 {self.getPageNumber()} 页 / 共 {total} 页")
-            self.drawRightString(PAGE_W - MARGIN, y, f"打印时间：{fmt_local(printed_at)}")
+            width = self._pagesize[0]  # type: ignore[attr-defined]  # landscape reports (月报) centre on their own width
+            self.drawCentredString(width / 2, y, f"第 {self.getPageNumber()} 页 / 共 {total} 页")
+            self.drawRightString(width - MARGIN, y, f"打印时间：{fmt_local(printed_at)}")
             if left_note:
                 self.drawString(MARGIN, y, left_note[:40])
             self.restoreState()

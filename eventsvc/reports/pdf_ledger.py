@@ -21,6 +21,7 @@ from reportlab.platypus import (
 from eventsvc.core.timeutil import fmt_local, utcnow
 from eventsvc.progress.queries import Totals
 from eventsvc.reports.fonts import FontInfo, pdf_font
+from eventsvc.reports.ledger_lines import quantity_text, sum_quantities
 from eventsvc.reports.pdf_layout import (
     CONTENT_W,
     GRID,
@@ -114,7 +115,7 @@ def bar_chart(bars: Sequence[OrgBar], font: str, *, percent: bool, width: float 
     chart.valueAxis.labels.fontSize = 8
     if percent:
         chart.valueAxis.labelTextFormat = "%d%%"
-    chart.barLabelFormat = (lambda v: f"{v:.0f}%") if percent else (lambda v: f"{v:,.0f}")
+    chart.barLabelFormat = (lambda v: f"{v:.1f}%") if percent else (lambda v: f"{v:,.0f}")  # one decimal
     chart.barLabels.fontName = font
     chart.barLabels.fontSize = 7.5
     chart.barLabels.boxAnchor = "w"
@@ -131,32 +132,58 @@ def bar_chart(bars: Sequence[OrgBar], font: str, *, percent: bool, width: float 
     return drawing
 
 
-def _events_table(events: Sequence[LedgerEvent], styles: Styles, *, cancelled: bool = False) -> LongTable:
-    head = ["序号", "日期", "活动名称", "主办单位", "地点", "级别", "取消原因" if cancelled else "人次"]
-    widths = [11 * mm, 20 * mm, 52 * mm, 33 * mm, 33 * mm, 15 * mm, 16 * mm]
-    if cancelled:
-        widths = [11 * mm, 20 * mm, 50 * mm, 30 * mm, 30 * mm, 14 * mm, 25 * mm]
+# 序号 日期 活动名称 主办单位 地点 级别 状态 | 人次 人数 物资/金额 (held) or 取消原因 (cancelled)
+_WIDTHS = [9 * mm, 18 * mm, 38 * mm, 26 * mm, 20 * mm, 10 * mm, 12 * mm, 14 * mm, 12 * mm, 21 * mm]
+
+
+def _events_table(events: Sequence[LedgerEvent], styles: Styles, units: dict[str, str], *,
+                  kind: str = "held") -> LongTable:
+    """One section of the event list: held (with figures and a total row), planned, or cancelled."""
+    head = ["序号", "日期", "活动名称", "主办单位", "地点", "级别", "状态"]
+    widths = list(_WIDTHS[:7])
+    if kind == "held":
+        head += ["人次", "人数", "物资/金额"]
+        widths += _WIDTHS[7:]
+    elif kind == "cancelled":
+        head.append("取消原因")
+        widths += [sum(_WIDTHS[7:])]
+    else:  # planned: not held yet, so no figures
+        widths[2] += sum(_WIDTHS[7:])
     data: list[list] = [head]
     for n, e in enumerate(events, start=1):
-        last = fit_cell(e.cancel_reason, widths[6], styles.cell) if cancelled else _number(e.attendances)
-        data.append([str(n), fmt_local(e.starts_at, "%Y-%m-%d"), fit_cell(e.title, widths[2], styles.cell),
-                     fit_cell(e.organizer, widths[3], styles.cell), fit_cell(e.venue, widths[4], styles.cell),
-                     e.level, last])
+        row = [str(n), fmt_local(e.starts_at, "%Y-%m-%d"), fit_cell(e.title, widths[2], styles.cell),
+               fit_cell(e.organizer, widths[3], styles.cell), fit_cell(e.venue, widths[4], styles.cell),
+               e.level, e.status_label]
+        if kind == "held":
+            row += [_number(e.attendances), _number(e.participants),
+                    fit_cell(quantity_text(e.quantities, units), widths[9], styles.cell)]
+        elif kind == "cancelled":
+            row.append(fit_cell(e.cancel_reason, widths[7], styles.cell))
+        data.append(row)
     if len(data) == 1:
-        data.append(["", "", "（无）", "", "", "", ""])
-    table = LongTable(data, colWidths=widths, repeatRows=1)
+        data.append(["", "", "（无）"] + [""] * (len(head) - 3))
     style = _grid_style(styles.font, 8.5)
     style += [("ALIGN", (0, 1), (0, -1), "CENTER"), ("ALIGN", (1, 1), (1, -1), "CENTER")]
-    if not cancelled:
-        style.append(("ALIGN", (-1, 1), (-1, -1), "RIGHT"))
+    if kind == "held":
+        total = ["合计", "", f"{len(events)} 场", "", "", "", "",
+                 _number(sum(e.attendances for e in events)), _number(sum(e.participants for e in events)),
+                 fit_cell(quantity_text(sum_quantities(events), units), widths[9], styles.cell)]
+        data.append(total)
+        style += [("ALIGN", (7, 1), (8, -1), "RIGHT"), ("SPAN", (0, -1), (1, -1)),
+                  ("BACKGROUND", (0, -1), (-1, -1), HEAD_BG)]
+    table = LongTable(data, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(style))
     return table
 
 
 def build_ledger_pdf(
-    ledger: LedgerData, *, printed_at: datetime | None = None, font: FontInfo | None = None
+    ledger: LedgerData, *, printed_at: datetime | None = None, font: FontInfo | None = None,
+    appendix: list | None = None,
 ) -> bytes:
-    """Return a program's ledger: targets against actual, progress by organization, its events."""
+    """Return a program's ledger: targets against actual, progress by organization, its events.
+
+    `appendix`: flowables to print after the ledger (each held event's 简报 page), one document.
+    """
     font = font or pdf_font()
     styles = Styles(font)
     printed_at = printed_at or utcnow()
@@ -164,7 +191,7 @@ def build_ledger_pdf(
     if ledger.starts_on or ledger.ends_on:
         period = f"{ledger.starts_on or ''} 至 {ledger.ends_on or ''}"
     facts = [
-        ["年度", str(ledger.year), "编制单位", para(ledger.owner, styles.body)],
+        ["年度", str(ledger.year), "编制单位", para(ledger.compiler or ledger.owner, styles.body)],
         ["工作要点", para(ledger.plan_item or "—", styles.body), "统计范围", para(ledger.scope_label, styles.body)],
         ["牵头部室", para(ledger.lead_departments or "—", styles.body), "实施时间", period or "—"],
     ]
@@ -178,8 +205,11 @@ def build_ledger_pdf(
         Paragraph("一、目标完成情况", styles.heading),
         para(f"实际完成：{achieved_line(ledger.achieved)}（截至 {fmt_local(printed_at, '%Y-%m-%d')}，"
              "只统计已发布且已举办的活动）", styles.body),
-        Spacer(1, 2 * mm),
     ]
+    if ledger.pending:  # held check-ins are not in the figures above until an organizer confirms them
+        story.append(para(f"待核实 {_number(ledger.pending)} 人次（一部手机代签过多，待组织者核实后计入）",
+                          styles.body))
+    story.append(Spacer(1, 2 * mm))
     if ledger.targets:
         story.append(_targets_table(ledger.targets, styles))
     else:
@@ -189,20 +219,29 @@ def build_ledger_pdf(
             Paragraph(f"二、{text(ledger.bar_title)}", styles.heading),
             bar_chart(ledger.bars, styles.font, percent=ledger.bar_is_percent),
         ]))
+    held = ledger.events
     story += [
-        Paragraph(f"{'三' if ledger.bars else '二'}、活动明细（共 {len(ledger.events)} 场，"
-                  f"{_number(sum(e.attendances for e in ledger.events))} 人次）", styles.heading),
-        _events_table(ledger.events, styles),
+        Paragraph(f"{'三' if ledger.bars else '二'}、活动明细（已举办 {len(held)} 场，"
+                  f"{_number(sum(e.attendances for e in held))} 人次）", styles.heading),
+        _events_table(held, styles, ledger.units),
+        para("人数为各场实名签到人数之和，同一人参加多场按多场计；上文“人”为去重后的人数。", styles.small),
     ]
+    if ledger.planned:
+        story += [Paragraph(f"计划中的活动（{len(ledger.planned)} 场，尚未举办，不计入场次和人次）", styles.heading),
+                  _events_table(ledger.planned, styles, ledger.units, kind="planned")]
     if ledger.cancelled:
         story += [Paragraph(f"已取消的活动（{len(ledger.cancelled)} 场，不计入场次）", styles.heading),
-                  _events_table(ledger.cancelled, styles, cancelled=True)]
+                  _events_table(ledger.cancelled, styles, ledger.units, kind="cancelled")]
     if ledger.drafts:
         story.append(para(f"另有 {ledger.drafts} 场活动尚未发布（草稿），未列入。", styles.small))
     story += [Spacer(1, 8 * mm),
-              para("填报人：________________　　审核人：________________　　（盖章）", styles.body)]
+              para(f"编制单位：{ledger.compiler or ledger.owner}", styles.body),
+              Spacer(1, 4 * mm),
+              para("制表人：________________　　审核人：________________　　"
+                   "日期：______年____月____日　　（盖章）", styles.body)]
+    story += appendix or []
     return build_pdf(story, title=f"{ledger.program} 工作台账", font=font, printed_at=printed_at,
-                     left_note=f"{ledger.year} 年 · {ledger.program}")
+                     left_note=f"{ledger.compiler or ledger.owner} · {ledger.year} 年 {ledger.program}")
 
 
 def build_year_overview_pdf(
@@ -226,6 +265,7 @@ def build_year_overview_pdf(
                 spans.append(("SPAN", (4, len(data)), (7, len(data))))
             else:
                 metric = t.metric if t.scope in ("", "全区") else f"{t.scope}{t.metric}"
+                metric = f"{metric}（{t.note}）" if t.note else metric  # 人次 parts, 已审核 / 待审核
                 row = ["", "", "", fit_cell(metric, widths[3], styles.cell), f"{_number(t.goal)}",
                        f"{_number(t.done)}", f"{t.percent:.1f}%", f"{_number(t.remaining)}"]
                 if t.goal and t.done >= t.goal:

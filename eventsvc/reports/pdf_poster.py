@@ -46,8 +46,29 @@ def _centered(c: rl_canvas.Canvas, markup: str, style: ParagraphStyle, top: floa
     return top - height
 
 
-def build_poster_pdf(event: EventHeader, url: str, *, font: FontInfo | None = None) -> bytes:
-    """Return a one-page A4 poster whose QR opens `url` (the event's public check-in page)."""
+SCREEN_INSTRUCTION = "请扫描活动现场大屏上的签到二维码"
+SCREEN_NOTE = "本场活动使用动态二维码（定时刷新），打印的二维码无法签到。"
+
+
+def _screen_box(c: rl_canvas.Canvas, font: FontInfo, top: float, size: float) -> float:
+    """Draw, where the QR would be, a framed instruction to scan the venue screen; return its bottom."""
+    page_w = A4[0]
+    c.setStrokeColor(RED)
+    c.setLineWidth(3)
+    c.roundRect((page_w - size) / 2, top - size, size, size, 8 * mm, stroke=1, fill=0)
+    c.setFillColor(RED)
+    c.setFont(font.name, 26)
+    c.drawCentredString(page_w / 2, top - size / 2 + 8 * mm, "请扫描现场大屏")
+    c.drawCentredString(page_w / 2, top - size / 2 - 6 * mm, "上的签到二维码")
+    return top - size
+
+
+def build_poster_pdf(event: EventHeader, url: str | None, *, font: FontInfo | None = None) -> bytes:
+    """Return a one-page A4 poster whose QR opens `url` (the event's public check-in page).
+
+    `url` None (a dynamic-QR event): a printed code would be refused at the door ("请扫描现场二维码"),
+    so the poster carries no QR at all, only the instruction to scan the venue screen.
+    """
     font = font or pdf_font()
     page_w, page_h = A4
     buf = io.BytesIO()
@@ -74,21 +95,25 @@ def build_poster_pdf(event: EventHeader, url: str, *, font: FontInfo | None = No
     y = _centered(c, "<br/>".join(info), info_style, y - 6 * mm)
 
     # The QR keeps its full 10 cm; titles are at most 120 chars, so the text above always fits.
-    drawing, qr_total = _qr_drawing(url, QR_SIZE)
     qr_top = min(y - 2 * mm, page_h - 100 * mm)
-    qr_bottom = qr_top - qr_total
-    renderPDF.draw(drawing, c, (page_w - qr_total) / 2, qr_bottom)
-    c.setFillColor(colors.HexColor("#333333"))
-    c.setFont(font.name, 12)
-    c.drawCentredString(page_w / 2, qr_bottom - 2 * mm, url)
+    if url is None:
+        qr_bottom = _screen_box(c, font, qr_top, QR_SIZE)
+        instruction, note = SCREEN_INSTRUCTION, SCREEN_NOTE
+    else:
+        drawing, qr_total = _qr_drawing(url, QR_SIZE)
+        qr_bottom = qr_top - qr_total
+        renderPDF.draw(drawing, c, (page_w - qr_total) / 2, qr_bottom)
+        c.setFillColor(colors.HexColor("#333333"))
+        c.setFont(font.name, 12)
+        c.drawCentredString(page_w / 2, qr_bottom - 2 * mm, url)
+        instruction, note = INSTRUCTION, "打开页面后填写姓名和手机号即可完成签到；同一手机号每场只需签到一次。"
 
     c.setFillColor(RED)
     c.setFont(font.name, 24)
-    c.drawCentredString(page_w / 2, qr_bottom - 15 * mm, INSTRUCTION)
+    c.drawCentredString(page_w / 2, qr_bottom - 15 * mm, instruction)
     c.setFillColor(colors.HexColor("#444444"))
     c.setFont(font.name, 12)
-    c.drawCentredString(page_w / 2, qr_bottom - 24 * mm,
-                        "打开页面后填写姓名和手机号即可完成签到；同一手机号每场只需签到一次。")
+    c.drawCentredString(page_w / 2, qr_bottom - 24 * mm, note)
     c.setFont(font.name, 9)
     c.drawCentredString(page_w / 2, 10 * mm, "深圳市龙岗区总工会")
     c.showPage()

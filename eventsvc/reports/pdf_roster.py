@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
@@ -28,6 +29,7 @@ CHECKOUT_WIDTHS = [9 * mm, 19 * mm, 30 * mm, 22 * mm, 16 * mm, 19 * mm, 19 * mm,
 BLANK_CHECKOUT_HEADERS = ["序号", "姓名", "单位", "手机号", "人群类别", "签到时间", "签名", "签退时间", "签退签名"]
 BLANK_CHECKOUT_WIDTHS = [9 * mm, 18 * mm, 28 * mm, 28 * mm, 16 * mm, 16 * mm, 24 * mm, 16 * mm, 25 * mm]
 ROW_H = 8 * mm  # room for a handwritten signature
+MARKED_STATUSES = ("已取消", "草稿")
 
 
 def format_duration(minutes: int | None) -> str:
@@ -40,10 +42,16 @@ def format_duration(minutes: int | None) -> str:
     return f"{hours}小时{rest}分" if rest else f"{hours}小时"
 
 
+def status_mark(event: EventHeader) -> str:
+    """Return "（已取消）" / "（草稿）" for a roster of an event that was not (or not yet) held."""
+    return f"（{event.status_label}）" if event.status_label in MARKED_STATUSES else ""
+
+
 def _title_block(event: EventHeader, styles: Styles, heading: str) -> list:
-    info = [
+    info: list[list[Any]] = [
         ["活动项目", para(event.program, styles.body), "主办单位", para(event.organizer, styles.body)],
         ["活动时间", time_range(event.starts_at, event.ends_at), "活动地点", para(event.venue, styles.body)],
+        ["日　　期", fmt_local(event.starts_at, "%Y 年 %m 月 %d 日"), "活动状态", event.status_label or "—"],
     ]
     table = Table(info, colWidths=[18 * mm, 72 * mm, 18 * mm, 72 * mm])
     table.setStyle(TableStyle([
@@ -54,6 +62,9 @@ def _title_block(event: EventHeader, styles: Styles, heading: str) -> list:
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
     ]))
+    mark = status_mark(event)
+    if mark:  # a cancelled or draft event's sheet must not pass for the record of a held event
+        heading = f'{heading}<br/><font color="#c8161d">{text(mark)}</font>'
     return [
         Paragraph(f"{text(event.title)}<br/>{heading}", styles.title),
         table,
@@ -64,7 +75,7 @@ def _title_block(event: EventHeader, styles: Styles, heading: str) -> list:
 def _grid(event: EventHeader, headers: Sequence[str], widths: Sequence[float], row_height: float, font: FontInfo,
           printed_at: datetime | None) -> StreamedGrid:
     spec = GridSpec(headers=headers, widths=widths, row_height=row_height,
-                    running_head=f"{event.title} 签到表", left_note="龙岗区总工会")
+                    running_head=f"{event.title} 签到表{status_mark(event)}", left_note=event.organizer)
     return StreamedGrid(spec, font, title=f"{event.title} 签到表", author="龙岗区总工会活动管理系统",
                         printed_at=printed_at)
 
@@ -135,7 +146,13 @@ def build_roster_pdf(
         rows = sorted(rows, key=lambda r: r.checked_in_at)
         if same_day is None:
             same_day = roster_same_day(rows, checkout)
-    time_pattern = "%H:%M" if same_day else "%m-%d %H:%M"
+    event_day = fmt_local(event.starts_at, "%Y%m%d")
+
+    def stamp(at: datetime) -> str:
+        # The date shows whenever a time is not on the event's own day (late imports, multi-day events).
+        same = same_day and fmt_local(at, "%Y%m%d") == event_day
+        return fmt_local(at, "%H:%M" if same else "%m-%d %H:%M")
+
     grid = _grid(event, CHECKOUT_HEADERS if checkout else HEADERS, widths, ROW_H, font, printed_at)
     grid.flow(_title_block(event, styles, "签 到 表"))
     grid.start_table()
@@ -149,10 +166,10 @@ def build_roster_pdf(
             fit_cell(row.workplace, workplace_w, styles.cell),
             mask_phone(row.phone) if mask else row.phone,
             fit_cell(row.group, group_w, styles.cell),
-            fmt_local(row.checked_in_at, time_pattern),
+            stamp(row.checked_in_at),
         ]
         if checkout:
-            line.append(fmt_local(row.checked_out_at, time_pattern) if row.checked_out_at else "")
+            line.append(stamp(row.checked_out_at) if row.checked_out_at else "")
             line.append(format_duration(row.duration_minutes))
         grid.row(line)
     grid.end_table()

@@ -5,10 +5,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from eventsvc.checkin.models import METHOD_LABELS, CheckIn, Participant
+from eventsvc.checkin.queries import counted_check_in
 from eventsvc.core.figures import fmt_figure
 from eventsvc.core.timeutil import utcnow
 from eventsvc.events.models import CANCELLED, DRAFT, Event
@@ -26,11 +27,12 @@ from eventsvc.programs.models import (
     Target,
 )
 from eventsvc.programs.queries import programs_visible_to
+from eventsvc.progress.periods import event_figures, quantity_units
 from eventsvc.progress.queries import (
     TargetProgress,
     Totals,
-    event_attendance,
     memberships,
+    pending_by_program,
     target_progress,
     totals_by_program,
     totals_by_subtree,
@@ -60,13 +62,26 @@ def event_header(event: Event) -> EventHeader:
     )
 
 
+def _given_name_workplace() -> tuple[Any, Any]:
+    """The name and workplace as given at the event (CheckIn.shown_name/shown_workplace, in SQL): the
+    participant's stored ones may come from another street's records (issue 8 §1)."""
+    given = CheckIn.name_given != ""
+    return (case((given, CheckIn.name_given), else_=Participant.name),
+            case((given, CheckIn.workplace_given), else_=Participant.workplace))
+
+
 def roster_select(event_id: int) -> Select[*tuple[Any, ...]]:
-    """Return the statement for an event's roster lines, sorted by check-in time (see to_roster_row)."""
+    """Return the statement for an event's roster lines, sorted by check-in time (see to_roster_row).
+
+    Only counted check-ins: a 待核实 one is not on the roster until an organizer confirms it, so the
+    roster's total equals the event's 人次 (issue 8 §2).
+    """
+    name, workplace = _given_name_workplace()
     stmt: Select[*tuple[Any, ...]] = (
-        select(Participant.name, Participant.phone, Participant.workplace, Participant.group,
+        select(name, Participant.phone, workplace, Participant.group,
                CheckIn.checked_in_at, CheckIn.method, CheckIn.checked_out_at)
         .join(Participant, Participant.id == CheckIn.participant_id)
-        .where(CheckIn.event_id == event_id)
+        .where(CheckIn.event_id == event_id, counted_check_in())
         .order_by(CheckIn.checked_in_at, CheckIn.id)
     )
     return stmt
@@ -178,43 +193,53 @@ def ledger_data(program: Program, user: User, *, now: datetime | None = None) ->
     drafts = db.session.scalar(
         _scoped_events(program.id, scope).where(Event.status == DRAFT).with_only_columns(func.count(Event.id))
     ) or 0
-    attendance = event_attendance([e.id for e in events])
-    held, cancelled = [], []
+    figures = event_figures([e.id for e in events])
+    held, planned, cancelled = [], [], []
     for e in events:
         venue = e.venue_name or e.venue_address
         organizer = e.organization.name
         joint = "、".join(x for x in (e.co_organization.name if e.co_organization else "", e.co_organizers) if x)
         if joint:
             organizer = f"{organizer}（联合：{joint}）"
-        total = attendance.get(e.id, 0) + (e.onsite_count or 0) + (e.online_count or 0)
-        line = LedgerEvent(e.starts_at, e.title, organizer, venue, e.level, total)
+        fig = figures[e.id]
+        line = LedgerEvent(e.starts_at, e.title, organizer, venue, e.level, fig.attendances, event_id=e.id,
+                           participants=fig.participants, quantities=dict(fig.quantities))
+        # The same rule as the headline (progress: published and started), so the table adds up to it.
         if e.status == CANCELLED:
             line.status_label, line.cancel_reason = "已取消", e.cancel_reason or ""
             cancelled.append(line)
-        else:
-            line.status_label = "已举办" if e.starts_at <= now else "未开始"
+        elif e.starts_at <= now:
+            line.status_label = "已举办"
             held.append(line)
+        else:
+            line.status_label = "计划中"
+            planned.append(line)
     return LedgerData(
         program=program.name, year=program.year, owner=program.organization.name, scope_label=_scope_label(user),
         achieved=overall, targets=_target_lines(program, targets, overall, by_org),
         bars=bars, bar_title=bar_title, bar_is_percent=is_percent, events=held, cancelled=cancelled,
+        planned=planned, units=quantity_units([e.id for e in events]),
+        compiler=user.organization.name if user.organization else program.organization.name,
         plan_item=program.plan_item, category=program.category,
         lead_departments="、".join(o.name for o in program.lead_departments),
         starts_on=program.starts_on, ends_on=program.ends_on, drafts=drafts,
+        pending=pending_by_program([program.id], scope_path=scope).get(program.id, 0),
     )
 
 
 def program_check_ins_select(program: Program, user: User) -> Select[*tuple[Any, ...]]:
     """Return the statement for program_check_ins (see to_program_check_in)."""
     org = aliased(Organization)
+    name, workplace = _given_name_workplace()
     stmt: Select[*tuple[Any, ...]] = (
-        select(Event.starts_at, Event.title, org.name, Participant.name, Participant.phone, Participant.workplace,
+        select(Event.starts_at, Event.title, org.name, name, Participant.phone, workplace,
                Participant.group, CheckIn.checked_in_at, CheckIn.method, CheckIn.checked_out_at)
         .select_from(CheckIn)
         .join(Event, Event.id == CheckIn.event_id)
         .join(org, org.id == Event.organization_id)
         .join(Participant, Participant.id == CheckIn.participant_id)
-        .where(Event.id.in_(select(memberships([program.id]).c.event_id)), Event.status.not_in((DRAFT, CANCELLED)))
+        .where(Event.id.in_(select(memberships([program.id]).c.event_id)), Event.status.not_in((DRAFT, CANCELLED)),
+               counted_check_in())
         .order_by(Event.starts_at, Event.id, CheckIn.checked_in_at, CheckIn.id)
     )
     if user.scope_path:

@@ -75,6 +75,9 @@ class LedgerEvent:
     attendances: int
     status_label: str = ""
     cancel_reason: str = ""
+    event_id: int = 0
+    participants: int = 0  # 人数: named check-ins
+    quantities: dict[str, int | float] = field(default_factory=dict)  # label → amount (份/个/万元)
 
 
 @dataclass
@@ -107,6 +110,10 @@ class LedgerData:
     starts_on: date | None = None
     ends_on: date | None = None
     drafts: int = 0
+    pending: int = 0  # check-ins held for review (待核实): stored, not counted until confirmed
+    planned: list[LedgerEvent] = field(default_factory=list)  # published, not yet held (计划中)
+    units: dict[str, str] = field(default_factory=dict)  # quantity label → unit
+    compiler: str = ""  # 编制单位: the downloading user's unit
 
 
 @dataclass

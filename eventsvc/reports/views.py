@@ -13,15 +13,17 @@ from sqlalchemy import func, select
 from eventsvc.audit.operations import record
 from eventsvc.checkin.links import checkin_url
 from eventsvc.checkin.operations import GROUPS
+from eventsvc.checkin.queries import CHECKED_IN, STATUS_FILTERS, check_ins_by_participant, registrations_stmt
 from eventsvc.core.permissions import ADMIN, may_export_full_phones, require, roles_required, staff_required
 from eventsvc.core.scope import get_in_scope_or_404
-from eventsvc.events.models import Event
+from eventsvc.events.models import QR_DYNAMIC, Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import Program
 from eventsvc.programs.queries import can_see_program
 from eventsvc.reports import queries
 from eventsvc.reports.fonts import pdf_font_info
+from eventsvc.reports.ledger_appendix import ledger_appendix
 from eventsvc.reports.pdf_ledger import build_ledger_pdf, build_year_overview_pdf
 from eventsvc.reports.pdf_poster import build_poster_pdf
 from eventsvc.reports.pdf_roster import build_blank_roster_pdf, build_roster_pdf
@@ -30,12 +32,14 @@ from eventsvc.reports.xlsx_export import (
     build_import_template_xlsx,
     build_ledger_xlsx,
 )
+from eventsvc.reports.xlsx_registrations import RegistrationRow, build_registrations_xlsx
 
 bp = Blueprint("reports", __name__)
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BLANK_ROWS = 500
+MAX_REGISTRATION_ROWS = 50_000  # far above any venue; bounds the list held in memory
 _UNSAFE = re.compile(r'[\\/:*?"<>|\r\n\t]+')
 
 
@@ -100,7 +104,7 @@ def blank_roster_pdf(event_id: int) -> Response:
     """Send a paper sign-in sheet with N empty numbered rows (1..500)."""
     event = get_in_scope_or_404(Event, event_id, current_user)
     raw = request.args.get("rows", "30").strip()
-    require(raw.isdigit() and 1 <= int(raw) <= MAX_BLANK_ROWS, 400)
+    require(raw.isdecimal() and 1 <= int(raw) <= MAX_BLANK_ROWS, 400)
     pdf = build_blank_roster_pdf(queries.event_header(event), int(raw))
     return send_bytes(pdf, PDF, _filename(event.title, "纸质签到表") + ".pdf", attachment=False)
 
@@ -108,10 +112,29 @@ def blank_roster_pdf(event_id: int) -> Response:
 @bp.get("/events/<int:event_id>/poster.pdf")
 @staff_required
 def event_poster_pdf(event_id: int) -> Response:
-    """Send the A4 poster with the event's static check-in QR."""
+    """Send the A4 poster with the event's static check-in QR (dynamic events: scan the venue screen)."""
     event = get_in_scope_or_404(Event, event_id, current_user)
-    pdf = build_poster_pdf(queries.event_header(event), checkin_url(event))
+    url = None if event.qr_mode == QR_DYNAMIC else checkin_url(event)  # a printed dynamic code is refused
+    pdf = build_poster_pdf(queries.event_header(event), url)
     return send_bytes(pdf, PDF, _filename(event.title, "签到二维码") + ".pdf", attachment=False)
+
+
+@bp.get("/events/<int:event_id>/registrations.xlsx")
+@staff_required
+def event_registrations_xlsx(event_id: int) -> Response:
+    """Send the registration list as on its page (same status filter and search), phones masked by default."""
+    event = get_in_scope_or_404(Event, event_id, current_user)
+    status = request.args.get("status", "")
+    stmt = registrations_stmt(event, status if status in STATUS_FILTERS else "", request.args.get("q", ""))
+    regs = list(db.session.scalars(stmt.limit(MAX_REGISTRATION_ROWS)))
+    checks = check_ins_by_participant(event, [r.participant_id for r in regs])
+    rows = [RegistrationRow(
+        r.shown_name, r.participant.phone, r.shown_workplace, r.participant.group,
+        STATUS_FILTERS[CHECKED_IN] if r.participant_id in checks else r.status_label, r.created_at,
+        checks[r.participant_id].checked_in_at if r.participant_id in checks else None) for r in regs]
+    mask = _mask_phones(may_export_full_phones(current_user, event.organization), "报名名单 xlsx", event)
+    data = build_registrations_xlsx(queries.event_header(event), rows, mask=mask)
+    return send_bytes(data, XLSX, _filename(event.title, "报名名单") + ".xlsx", attachment=True)
 
 
 @bp.get("/events/<int:event_id>/checkins.xlsx")
@@ -138,7 +161,9 @@ def import_template_xlsx(event_id: int) -> Response:
 def program_ledger_pdf(program_id: int) -> Response:
     """Send the program's ledger (台账), counting only the user's subtree."""
     program = _load_program(program_id)
-    pdf = build_ledger_pdf(queries.ledger_data(program, current_user))
+    ledger = queries.ledger_data(program, current_user)
+    appendix = ledger_appendix(ledger) if request.args.get("appendix") == "1" else None  # the 简报 pages
+    pdf = build_ledger_pdf(ledger, appendix=appendix)
     return send_bytes(pdf, PDF, _filename(f"{program.year}", program.name, "台账") + ".pdf", attachment=False)
 
 

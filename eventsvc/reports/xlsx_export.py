@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from eventsvc.core.phones import mask_phone
 from eventsvc.core.textsafe import neutralize_cell
 from eventsvc.core.timeutil import to_local
+from eventsvc.reports.ledger_lines import quantity_text
 from eventsvc.reports.records import EventHeader, LedgerData, ProgramCheckIn, RosterRow
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -138,15 +139,17 @@ def write_ledger_xlsx(out: IO[bytes], ledger: LedgerData, checkins: Iterable[Pro
     """Write a program's ledger as xlsx into `out`; the check-ins may be an iterator read once."""
     wb = Workbook(write_only=True)
     ws = _sheet(wb, "目标与进度", [("范围", 18), ("指标", 16), ("单位", 8), ("目标", 10), ("已完成", 10),
-                                   ("完成率", 10), ("剩余", 10)])
-    for t in ledger.targets:
+                                   ("完成率", 10), ("剩余", 10), ("说明", 40)])
+    for t in ledger.targets:  # 说明: 人次 parts, a rate's numbers, 已审核 / 待审核 (issue 10 §3)
         ws.append([neutralize_cell(t.scope), neutralize_cell(t.metric), neutralize_cell(t.unit), t.goal, t.done,
-                   _cell(ws, t.percent / 100.0, "0.0%"), t.remaining])
+                   _cell(ws, t.percent / 100.0, "0.0%"), t.remaining, neutralize_cell(t.note)])
     ws.append([])
     a = ledger.achieved
     ws.append(["实际完成", "场次", "场", None, a.sessions])
-    ws.append(["实际完成", "人次", "人次", None, a.attendances])
-    ws.append(["实际完成", "人数", "人", None, a.participants])
+    ws.append(["实际完成", "人次", "人次", None, a.attendances, None, None,
+               f"扫码签到 {a.checkins} + 现场填报 {a.onsite} + 线上 {a.online}"])
+    ws.append(["实际完成", "人数", "人", None, a.participants, None, None, "仅实名签到"])
+    ws.append(["待核实", "人次（未计入）", "人次", None, ledger.pending])
     for label, value in a.quantities.items():
         ws.append(["实际完成", neutralize_cell(label), None, None, value])
     ws.append([])
@@ -155,11 +158,15 @@ def write_ledger_xlsx(out: IO[bytes], ledger: LedgerData, checkins: Iterable[Pro
     ws.append(["统计范围", neutralize_cell(ledger.scope_label)])
 
     ev = _sheet(wb, "活动场次", [("序号", 6), ("日期", 12), ("活动名称", 36), ("主办单位", 22), ("地点", 24),
-                                 ("级别", 8), ("状态", 8), ("人次", 8), ("取消原因", 20)])
-    for n, e in enumerate(list(ledger.events) + list(ledger.cancelled), start=1):
+                                 ("级别", 8), ("状态", 8), ("人次", 8), ("取消原因", 20), ("人数", 8),
+                                 ("物资/金额", 30)])
+    # Held events carry figures; planned (计划中) and cancelled ones none, as in the PDF (issue 11).
+    for n, e in enumerate(list(ledger.events) + list(ledger.planned) + list(ledger.cancelled), start=1):
+        held = e.status_label == "已举办"
         ev.append([n, _cell(ev, e.starts_at, DATE_FORMAT)] + [
             neutralize_cell(v) for v in (e.title, e.organizer, e.venue, e.level, e.status_label)
-        ] + [e.attendances, neutralize_cell(e.cancel_reason)])
+        ] + [e.attendances if held else None, neutralize_cell(e.cancel_reason), e.participants if held else None,
+             neutralize_cell(quantity_text(e.quantities, ledger.units)) if held else None])
 
     ci = _sheet(wb, "签到明细", [("活动日期", 12), ("活动名称", 32), ("主办单位", 20), ("姓名", 12), ("手机号", 14),
                                  ("单位", 26), ("人群类别", 12), ("签到时间", 17), ("签到方式", 12),

@@ -306,7 +306,8 @@
         body: JSON.stringify({ reason: "扫码页撤销" })
       }).then(function (r) { return r.json(); })
         .then(function (data) {
-          if (data.ok) { show("idle", "已撤销", "", data.message); updateStats(data.stats); addRecent("bad", "已撤销", data.message, null); }
+          // The title already says 已撤销: the lines under it name the person, not the verb again.
+          if (data.ok) { show("idle", "已撤销", data.name, "这次签到不再计入人次"); updateStats(data.stats); addRecent("bad", "已撤销", data.name, null); }
           else { show("bad", "无法撤销", "", data.error); }
         })
         .catch(function () { show("bad", "无法撤销", "", "网络不通，请联网后再试"); });
@@ -324,6 +325,7 @@
     $("search-form").addEventListener("submit", search);
     $("walkin-form").addEventListener("submit", walkIn);
     $("undo").addEventListener("click", undo);
+    if (window.location.hash === "#walkin-box") { $("walkin-box").open = true; }  // 今日活动's 现场登记
     window.addEventListener("online", function () { setNet(); blocked = ""; flush(); });
     window.addEventListener("offline", setNet);
     setInterval(function () { if (queue.length) { flush(); } }, 5000);

@@ -82,7 +82,13 @@ def test_preview_then_confirm_creates_accounts_and_hands_out_passwords_once(
         as_text=True))})
     assert "已导入 0 个账号" in again.get_data(as_text=True) or again.status_code == 302
     assert count_users() == before + 2
-    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "user.import")) == 1
+    # One entry per imported file (besides each account's user.create), not two (issue 9).
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "user.import")) == 0
+    confirms = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "import.confirm")).all()
+    assert (confirms[0].changes or {})["added"] == 2 and confirms[0].actor_id == tree["admin"].id
+    assert all((e.changes or {})["added"] == 0 for e in confirms[1:])  # the repeat added nothing
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "user.create", AuditEntry.actor_id == tree["admin"].id)) == 2
 
 
 def test_street_admin_rows_outside_scope_or_above_its_grant_are_errors(
@@ -138,8 +144,9 @@ def test_cli_dry_run_then_import_writes_a_private_password_file(
     username, password = ws["A2"].value, ws["E2"].value
     user = db.session.scalar(select(User).where(User.username == username))
     assert user is not None and user.must_change_password and user.check_password(str(password))
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.import")).one()
-    assert entry.actor_kind == "system"
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "import.confirm")).one()
+    assert entry.actor_kind == "system" and entry.changes is not None and entry.changes["usernames"] == ["cli_user"]
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "user.import")) == 0
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(sheet(["cli_x", "赵六", "", "不存在的组织", "organizer"]))
     result = runner.invoke(args=["users", "import", str(bad)])

@@ -188,11 +188,11 @@ def test_scanner_and_big_screen_pages(client, login, setup):
     login(tree["checker_a"])
     html = client.get(f"/events/{event.id}/scanner").get_data(as_text=True)
     assert 'name="csrf-token"' in html and "vendor/jsQR.js" in html and "scanner.js" in html and "待同步" in html
-    screen = client.get(f"/events/{event.id}/screen").get_data(as_text=True)
-    assert "签到人次" in screen and "50" in screen
+    screen = client.get(f"/events/{event.id}/screen", follow_redirects=True).get_data(as_text=True)
+    assert "签到人次" in screen and "50" in screen  # the old big-screen URL now opens the venue wall
     login(tree["viewer_a"])
     assert client.get(f"/events/{event.id}/scanner").status_code == 403
-    assert client.get(f"/events/{event.id}/screen").status_code == 200
+    assert client.get(f"/events/{event.id}/screen", follow_redirects=True).status_code == 200
     login(tree["org_b"])
     assert client.get(f"/events/{event.id}/scanner").status_code == 404
     assert client.get(f"/events/{event.id}/screen").status_code == 404

@@ -34,8 +34,8 @@ def _svg_to_image(svg: str) -> Image.Image:
 def test_qr_page_shows_a_full_screen_svg_of_the_public_url(client, login, tree, create_event):
     event = create_event(org=tree["a"], title="劳模工匠宣讲进园区", venue_name="坂雪岗科技城")
     login(tree["checker_a"])
-    html = client.get(f"/events/{event.id}/qr").get_data(as_text=True)
-    assert 'class="qrscreen"' in html and 'class="topbar"' not in html
+    html = client.get(f"/events/{event.id}/qr", follow_redirects=True).get_data(as_text=True)
+    assert 'class="wall"' in html and 'class="topbar"' not in html
     assert "劳模工匠宣讲进园区" in html and "坂雪岗科技城" in html and "微信或手机相机扫码签到" in html
     assert f"http://localhost/c/{event.code}" in html
     assert "<?xml" not in html
@@ -65,7 +65,8 @@ def test_public_base_url_setting_is_used(app, client, login, tree, create_event)
 def test_draft_event_qr_warns_that_scans_will_fail(client, login, tree, create_event):
     event = create_event(org=tree["a"], publish=False)
     login(tree["org_a"])
-    assert "活动尚未发布，职工扫码将无法签到" in client.get(f"/events/{event.id}/qr").get_data(as_text=True)
+    page = client.get(f"/events/{event.id}/qr", follow_redirects=True).get_data(as_text=True)
+    assert "活动尚未发布，职工扫码将无法签到" in page
 
 
 def test_static_qr_json_returns_the_fixed_url(client, login, tree, create_event):
@@ -78,7 +79,7 @@ def test_static_qr_json_returns_the_fixed_url(client, login, tree, create_event)
 def test_dynamic_qr_rotates_signed_codes_the_check_in_accepts(app, client, login, tree, create_event, monkeypatch):
     event = create_event(org=tree["a"], qr_mode=QR_DYNAMIC)
     login(tree["org_a"])
-    page = client.get(f"/events/{event.id}/qr").get_data(as_text=True)
+    page = client.get(f"/events/{event.id}/qr", follow_redirects=True).get_data(as_text=True)
     assert f'data-url="/api/events/{event.id}/qr"' in page and "每 15 秒自动更新" in page
 
     now = int(time.time())  # the session cookie is signed by the same clock: stay within its lifetime

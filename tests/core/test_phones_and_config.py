@@ -1,6 +1,8 @@
 """Phone numbers, masking, spreadsheet neutralizing and configuration."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 from flask import Flask
 
@@ -54,3 +56,24 @@ def test_errors_are_chinese_pages_without_traces(fresh_app: Flask) -> None:
     assert "Traceback" not in body
     resp = client.get("/no-such-page")
     assert resp.status_code == 404 and "页面不存在" in resp.get_data(as_text=True)
+
+
+def test_a_database_error_in_the_error_log_carries_no_phone_number(
+        fresh_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 8 §8: error logs hold no SQL parameters, so no full phone number."""
+    from sqlalchemy import text
+
+    from eventsvc.extensions import db
+
+    phone = "138" + "12345678"  # built at run time: the traceback's source lines must not hold it either
+
+    @fresh_app.route("/db-boom-test")
+    def db_boom() -> str:
+        db.session.execute(text("SELECT * FROM no_such_table WHERE phone = :p"), {"p": phone})
+        return "unreachable"
+
+    with caplog.at_level(logging.ERROR):
+        resp = fresh_app.test_client().get("/db-boom-test")
+    assert resp.status_code == 500
+    assert "no_such_table" in caplog.text  # the error is logged …
+    assert phone not in caplog.text  # … without its parameters

@@ -59,9 +59,9 @@ def test_viewers_cannot_add_walk_ins(db, client, login, tree, street_a_event, ro
 
 
 @pytest.mark.parametrize("role", ["viewer_a", "checker_a", "district_viewer", "admin", "org_a"])
-def test_everyone_in_scope_reads_the_event_page_and_qr(client, login, tree, street_a_event, role):
+def test_everyone_in_scope_reads_the_event_page_and_wall(client, login, tree, street_a_event, role):
     login(tree[role])
-    for url in ("/events/{id}", "/events/{id}/qr", "/api/events/{id}/stats"):
+    for url in ("/events/{id}", "/events/{id}/wall", "/api/events/{id}/stats"):
         assert client.get(url.format(id=street_a_event.id)).status_code == 200
 
 

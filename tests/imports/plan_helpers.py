@@ -30,6 +30,7 @@ class _FormReader(HTMLParser):
         super().__init__()
         self.fields: dict[str, str] = {}
         self._select: str | None = None
+        self._textarea: str | None = None
         self._first_option: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -44,6 +45,7 @@ class _FormReader(HTMLParser):
                 self.fields[name] = a.get("value") or ""
         elif tag == "textarea" and name:
             self.fields[name] = ""
+            self._textarea = name
         elif tag == "select" and name:
             self._select, self._first_option = name, None
         elif tag == "option" and self._select:
@@ -54,9 +56,15 @@ class _FormReader(HTMLParser):
             if "selected" in a:
                 self.fields[self._select] = value
 
+    def handle_data(self, data: str) -> None:
+        if self._textarea:  # a textarea sends its text (a leading newline is dropped, as browsers do)
+            self.fields[self._textarea] += data.removeprefix("\n") if not self.fields[self._textarea] else data
+
     def handle_endtag(self, tag: str) -> None:
         if tag == "select":
             self._select = None
+        elif tag == "textarea":
+            self._textarea = None
 
 
 def browser_form(html: str) -> dict[str, str]:

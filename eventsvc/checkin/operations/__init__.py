@@ -3,7 +3,8 @@
 - checkins: participants, check-in (one per person per event), undo, check-out;
 - registrations: registering ahead, waitlist and cancellation, e-ticket check-in;
 - scans: staff scans, single or as an offline batch, idempotent by the device's scan id;
-- review: self check-ins held as 待核实 (one device, too many people) and the organizer's decision.
+- review: self check-ins held as 待核实 (one device, too many people) and the organizer's decision;
+- voids: an organizer's void (作废) of a mistaken check-in, the row kept but not counted.
 """
 from eventsvc.checkin.operations.checkins import (
     GROUPS,
@@ -15,6 +16,7 @@ from eventsvc.checkin.operations.checkins import (
     checkin_window,
     ensure_open,
     may_edit_participant,
+    person_at_event,
     undo_check_in,
     upsert_participant,
     validate_person,
@@ -39,12 +41,14 @@ from eventsvc.checkin.operations.scans import (
     process_scan,
     sync_scans,
 )
+from eventsvc.checkin.operations.voids import void_check_in
 
 __all__ = [
     "GROUPS", "MAX_BATCH", "METHODS", "MODE_IN", "MODE_OUT", "CheckInRefused", "CheckInResult", "Mode", "Outcome",
     "Scan", "ScanResult", "Source", "cancel_registration", "confirm_check_in", "device_limit",
-    "may_edit_participant", "reject_check_in", "check_in", "check_in_by_ticket", "check_out", "checkin_window",
+    "may_edit_participant", "person_at_event",
+    "reject_check_in", "check_in", "check_in_by_ticket", "check_out", "checkin_window",
     "clamp_scanned_at", "ensure_open",
     "process_scan", "promote_waitlisted", "register", "sync_scans", "ticket_token_from", "undo_check_in",
-    "upsert_participant", "validate_person",
+    "upsert_participant", "validate_person", "void_check_in",
 ]

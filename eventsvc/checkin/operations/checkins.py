@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from eventsvc.audit.models import AuditEntry
 from eventsvc.audit.operations import person_label
 from eventsvc.audit.operations import record as audit
+from eventsvc.checkin import counters
 from eventsvc.checkin.models import (
+    CHECKIN_OK,
     CHECKIN_PENDING,
     IMPORT,
     MANUAL,
@@ -39,7 +41,6 @@ from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import can_check_in_at
 from eventsvc.core.phones import InvalidPhone, normalize_phone
 from eventsvc.core.timeutil import fmt_local, utcnow
-from eventsvc.db import savepoint
 from eventsvc.events.models import CANCELLED, PUBLISHED, TARGET_GROUPS, Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
@@ -56,15 +57,34 @@ class CheckInRefused(OperationError):
 class CheckInResult:
     check_in: CheckIn
     created: bool  # False: the person had already checked in (nothing was written)
+    seq: int = 0  # the event's running number taken by a new check-in (counters.EventCount.seq)
 
     @property
     def ordinal(self) -> int:
         """Position of this check-in at its event: 您是本场第 N 位签到者."""
+        if self.seq:
+            return self.seq
         return db.session.scalar(
             select(func.count(CheckIn.id)).where(
                 CheckIn.event_id == self.check_in.event_id, CheckIn.id <= self.check_in.id
             )
         ) or 0
+
+
+def _attach(obj: CheckIn | Participant) -> None:
+    """Put a row inserted with Core into the session as loaded, so nothing reads it back."""
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+
+
+def person_at_event(event: Event, phone: str) -> tuple[Participant | None, CheckIn | None]:
+    """Return the participant with this (normalized) phone and their check-in at the event, in one read."""
+    row = db.session.execute(
+        select(Participant, CheckIn)
+        .outerjoin(CheckIn, and_(CheckIn.participant_id == Participant.id, CheckIn.event_id == event.id))
+        .where(Participant.phone == phone)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def validate_person(name: str, phone: str, workplace: str = "", group: str = "") -> dict[str, str]:
@@ -115,15 +135,7 @@ def upsert_participant(
     details = validate_person(name, phone, workplace, group)
     participant = db.session.scalar(select(Participant).where(Participant.phone == details["phone"]))
     if participant is None:
-        participant = Participant(**details, first_organization_id=organization.id if organization else None)
-        try:
-            with savepoint(db.session()):
-                db.session.add(participant)
-        except IntegrityError:
-            # Another request created the same phone a moment ago: use theirs.
-            participant = db.session.scalar(select(Participant).where(Participant.phone == details["phone"]))
-            assert participant is not None
-        return participant
+        return _insert_participant(details, organization)
     # Write only what changed, so a repeat check-in stays a pure read. A worker's own form and staff
     # outside the person's first unit only fill blanks: anyone can type someone else's number.
     may_edit = may_edit_participant(by, participant)
@@ -133,6 +145,28 @@ def upsert_participant(
             setattr(participant, key, details[key])
     if participant.first_organization_id is None and organization is not None and by is not None and may_edit:
         participant.first_organization_id = organization.id
+    return participant
+
+
+def _insert_participant(details: Mapping[str, str], organization: Organization | None) -> Participant:
+    """Insert a new participant in one statement; a concurrent insert of the same phone wins and is used."""
+    now = utcnow()
+    row = {"phone": details["phone"], "name": details["name"], "workplace": details["workplace"],
+           "group_label": details["group"], "first_organization_id": organization.id if organization else None,
+           "created_at": now, "updated_at": now}
+    table = Participant.__table__
+    new_id = db.session.connection().execute(
+        counters.dialect_insert(db.session, table).values(**row)
+        .on_conflict_do_nothing(index_elements=[table.c.phone]).returning(table.c.id)).scalar()
+    if new_id is None:  # another request created the same phone a moment ago: use theirs
+        existing = db.session.scalar(select(Participant).where(Participant.phone == details["phone"]))
+        assert existing is not None
+        return existing
+    participant = Participant(id=new_id, phone=row["phone"], name=row["name"], workplace=row["workplace"],
+                              group=row["group_label"], first_organization_id=row["first_organization_id"],
+                              created_at=now, updated_at=now, anonymized_at=None)
+    _attach(participant)
+    participant.__dict__["_fresh"] = True  # no check-in or registration can exist yet (see check_in)
     return participant
 
 
@@ -169,8 +203,13 @@ def check_in(
     enforce_window: bool = True,
     given: Mapping[str, str] | None = None,
     source: Source | None = None,
+    absent: bool = False,
 ) -> CheckInResult:
     """Record one person at one event; a repeat returns the first check-in and writes nothing.
+
+    The new row is one INSERT … ON CONFLICT DO NOTHING (the unique constraint decides a race, no
+    savepoint), then the event's counters (checkin/counters.py) in the same transaction. `absent`:
+    the caller has just read that the person has no check-in here (person_at_event).
 
     `given` holds the name and workplace as typed for this check-in (kept on the row: the typist may
     not be entitled to the participant's own); `source` says where a self check-in came from, and a
@@ -182,10 +221,11 @@ def check_in(
         raise OperationError("签到方式无效")
     if method != SELF_SCAN and not can_check_in_at(by, event.organization):
         raise OperationError("您无权为该活动签到", code="forbidden")
-    existing = existing_check_in(event, participant)
+    fresh = participant.__dict__.pop("_fresh", False)  # inserted just now: nothing to look up
+    existing = None if fresh or absent else existing_check_in(event, participant)
     if existing is not None:
         return CheckInResult(existing, created=False)
-    if registration is None and not (method == SELF_SCAN and event.requires_registration):
+    if registration is None and not fresh and not (method == SELF_SCAN and event.requires_registration):
         registration = active_registration(event, participant)
     if event.requires_registration and registration is None and method in (SELF_SCAN, STAFF_SCAN):
         # Staff typing someone in by hand (MANUAL) or importing paper may admit a walk-in; scans may not.
@@ -194,38 +234,43 @@ def check_in(
         ensure_open(event, at)
     elif event.status == CANCELLED:
         raise CheckInRefused("本场活动已取消，不能签到。", code="cancelled")
-    record = CheckIn(
-        event_id=event.id,
-        participant_id=participant.id,
-        checked_in_at=at or utcnow(),
-        method=method,
-        by_user_id=by.id if by else None,
-        registration_id=registration.id if registration else None,
-        name_given=(given or {}).get("name", "")[:40] or (registration.name_given if registration else ""),
-        workplace_given=(given or {}).get("workplace", "")[:100]
+    values = {
+        "event_id": event.id, "participant_id": participant.id, "checked_in_at": at or utcnow(),
+        "method": method, "by_user_id": by.id if by else None,
+        "registration_id": registration.id if registration else None,
+        "name_given": (given or {}).get("name", "")[:40] or (registration.name_given if registration else ""),
+        "workplace_given": (given or {}).get("workplace", "")[:100]
         or (registration.workplace_given if registration else ""),
-    )
+        "device_hash": "", "client_ip": "", "user_agent": "", "status": CHECKIN_OK, "pending_reason": "",
+    }
     if source is not None and method == SELF_SCAN:
-        record.device_hash, record.client_ip, record.user_agent = (
-            source.device_hash[:32], source.client_ip[:50], source.user_agent[:40])
+        values.update(device_hash=source.device_hash[:32], client_ip=source.client_ip[:50],
+                      user_agent=source.user_agent[:40])
         reason = pending_reason(event, source)
         if reason:
-            record.status, record.pending_reason = CHECKIN_PENDING, reason[:200]
-    try:
-        with savepoint(db.session()):
-            db.session.add(record)
-    except IntegrityError:
+            values.update(status=CHECKIN_PENDING, pending_reason=reason[:200])
+    table = CheckIn.__table__
+    conn = db.session.connection()
+    new_id = conn.execute(
+        counters.dialect_insert(db.session, table).values(**values)
+        .on_conflict_do_nothing(index_elements=[table.c.event_id, table.c.participant_id])
+        .returning(table.c.id)).scalar()
+    if new_id is None:
         # Lost a race with a concurrent submit of the same person: answer "already".
         existing = existing_check_in(event, participant)
         if existing is None:
-            raise
+            raise OperationError("签到未能保存，请重试")
         return CheckInResult(existing, created=False)
+    seq = counters.added(conn, event, participant.id, method, values["status"] == CHECKIN_PENDING)
+    record = CheckIn(id=new_id, checked_out_at=None, checked_out_by_id=None, reviewed_by_id=None,
+                     reviewed_at=None, **values)
+    _attach(record)
     if method in (STAFF_SCAN, MANUAL):
         # A worker's own check-in is its row (one write on the hot path); imports are one import.confirm entry.
         audit(by, "checkin.create", record, organization=event.organization,
               summary=f"{METHOD_LABELS[method]}签到：{person_label(participant)}",
               changes={"participant_id": participant.id, "method": method})
-    return CheckInResult(record, created=True)
+    return CheckInResult(record, created=True, seq=seq)
 
 
 def undo_check_in(record: CheckIn, *, by: User, reason: str = "") -> AuditEntry:

@@ -37,6 +37,7 @@ from eventsvc.core.tokens import random_token
 from eventsvc.db import savepoint
 from eventsvc.events.models import CANCELLED, PUBLISHED, REG_ON, Event
 from eventsvc.extensions import db
+from eventsvc.notices.operations import notify_promoted, notify_registration
 from eventsvc.orgs.models import User
 
 
@@ -119,7 +120,7 @@ def register(
         existing.name_given, existing.workplace_given = given
         db.session.flush()
         _audit_staff_registration(by, existing)
-        return existing
+        return notify_registration(existing)
     reg = Registration(event_id=event.id, participant_id=participant.id, token=random_token(), status=status,
                        by_user_id=by.id if by else None, created_at=now, name_given=given[0],
                        workplace_given=given[1])
@@ -135,7 +136,7 @@ def register(
             raise
         return won
     _audit_staff_registration(by, reg)
-    return _settle_seat(event, reg, staff=staff)
+    return notify_registration(_settle_seat(event, reg, staff=staff))  # the outbox row commits with the seat
 
 
 def _audit_staff_registration(by: User | None, reg: Registration) -> None:
@@ -217,6 +218,7 @@ def promote_waitlisted(event: Event, *, by: User | None, now: datetime | None = 
           summary=f"候补转正：{person_label(first.participant)}",
           changes={"participant_id": first.participant_id, "status": [WAITLISTED, REGISTERED]})
     db.session.flush()
+    notify_promoted(first)
     return first
 
 
@@ -247,7 +249,7 @@ def check_in_by_ticket(event: Event, text: str, *, by: User, at: datetime | None
     if reg.event_id != event.id:
         raise CheckInRefused("这张电子票不是本场活动的。", code="wrong_event")
     if reg.status == REG_CANCELLED:
-        raise CheckInRefused(f"{reg.participant.name} 的报名已取消。", code="cancelled_ticket")
+        raise CheckInRefused(f"{reg.shown_name} 的报名已取消。", code="cancelled_ticket")
     if reg.status == WAITLISTED:
-        raise CheckInRefused(f"{reg.participant.name} 仍在候补名单中，未获得名额。", code="waitlisted")
+        raise CheckInRefused(f"{reg.shown_name} 仍在候补名单中，未获得名额。", code="waitlisted")
     return check_in(event, reg.participant, by=by, method=STAFF_SCAN, at=at, registration=reg)

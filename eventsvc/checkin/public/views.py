@@ -19,6 +19,7 @@ from eventsvc.checkin.operations import (
     check_out,
     device_limit,
     ensure_open,
+    person_at_event,
     register,
     upsert_participant,
 )
@@ -50,7 +51,7 @@ from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import require
 from eventsvc.core.qr import qr_png, qr_svg
 from eventsvc.core.ratelimits import limit_public_checkin
-from eventsvc.events.models import QR_DYNAMIC, REG_ON, Event
+from eventsvc.events.models import CANCELLED, QR_DYNAMIC, REG_ON, Event
 from eventsvc.extensions import db
 
 bp = Blueprint("checkin_public", __name__)
@@ -82,6 +83,8 @@ def self_check_in(code: str) -> Response:
     event = event_or_none(code)
     if event is None:
         return _not_found()
+    if event.status == CANCELLED:  # 活动已取消 comes before anything about (dynamic) codes
+        return _refused(event, CheckInRefused("本场活动已取消，不再签到。", code="cancelled"))
     token = request.values.get("t", "") if event.qr_mode == QR_DYNAMIC else ""
     device = current_device()
     try:
@@ -109,7 +112,8 @@ def show_check_in_result(code: str) -> Response:
         record, created = remembered_check_in(event, current_device().person), False
     if record is None:
         return redirect(url_for("checkin_public.self_check_in", code=event.code))
-    return _result(event, record, created)
+    seq = done.get("o") if isinstance(done, dict) and done.get("i") == record.id else 0
+    return _result(event, record, created, seq=seq if isinstance(seq, int) else 0)
 
 
 def _show_form_page(event: Event, device: Device, token: str) -> Response:
@@ -161,23 +165,26 @@ def finish_check_in(event: Event, details: dict[str, str], device: Device, *, re
                     form: PersonForm | None = None, token: str = "", verified: bool = False) -> Response:
     """Upsert the participant, check in with this device as source, commit once, remember, redirect."""
     try:
-        known = find_participant(details["phone"])
-        if known is None or existing_check_in(event, known) is None:
-            # Refuse a closed event before writing: a repeat still answers "already", nothing is stored.
-            ensure_open(event)
-        participant = upsert_participant(**details, by=None, organization=event.organization)
-        result = check_in(event, participant, by=None, method=SELF_SCAN, registration=registration,
-                          given=details, source=request_source())
+        # One read answers a repeat, which writes nothing (not even the participant's blanks).
+        known, existing = person_at_event(event, details["phone"])
+        if existing is not None:
+            result = CheckInResult(existing, created=False)
+        else:
+            ensure_open(event)  # refuse a closed event before writing anything
+            participant = upsert_participant(**details, by=None, organization=event.organization)
+            result = check_in(event, participant, by=None, method=SELF_SCAN, registration=registration,
+                              given=details, source=request_source(), absent=known is not None)
     except OperationError as exc:
         db.session.rollback()  # a refused check-in stores nothing, not even the participant
         if form is not None and exc.field in form.FIELDS:
             form[exc.field].errors = [exc.message]
             return _form(event, token, form, person=device.person)
         return _refused(event, exc)
-    db.session.commit()
+    done = {"c": event.code, "i": result.check_in.id, "n": result.created, "o": result.seq}
+    db.session.commit()  # nothing is read back after it: the answer page shows what `done` says
     if result.created and request.environ.get(_GRACE_USED):
         _count_grace(event)
-    session[_DONE_KEY] = {"c": event.code, "i": result.check_in.id, "n": result.created}
+    session[_DONE_KEY] = done
     device.remember(details, verified=verified)
     if registration is not None:
         device.add_ticket(registration)
@@ -228,7 +235,7 @@ def _form(event: Event, token: str, form: PersonForm, *, person: dict[str, str] 
                 link_args={"t": token} if token else {}, **person_form_context(form))
 
 
-def _result(event: Event, record: CheckIn, created: bool) -> Response:
+def _result(event: Event, record: CheckIn, created: bool, seq: int = 0) -> Response:
     """Render success (with the ordinal), "pending review" or "already checked in".
 
     The name shown is the one typed on this phone, never the stored one: whoever typed a number
@@ -236,7 +243,7 @@ def _result(event: Event, record: CheckIn, created: bool) -> Response:
     """
     person = current_device().person
     shown = person.get("name", "") if person and person.get("phone") == record.participant.phone else ""
-    ordinal = CheckInResult(record, created=created).ordinal if created and not record.is_pending else None
+    ordinal = CheckInResult(record, created=created, seq=seq).ordinal if created and not record.is_pending else None
     return page("checkin/public_result.html", event=event, check_in=record, created=created, ordinal=ordinal,
                 shown_name=shown, can_add_other=event.qr_mode != QR_DYNAMIC,
                 can_check_out=own_check_in(event) is not None)

@@ -13,7 +13,14 @@ from flask_login import current_user
 
 from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.models import CheckIn
-from eventsvc.checkin.operations import GROUPS, MAX_BATCH, Scan, process_scan, undo_check_in
+from eventsvc.checkin.operations import (
+    GROUPS,
+    MAX_BATCH,
+    Scan,
+    may_edit_participant,
+    process_scan,
+    undo_check_in,
+)
 from eventsvc.checkin.queries import event_stats, search_people
 from eventsvc.checkin.scanner.answers import bad_scan_answer, scan_answer
 from eventsvc.checkin.scanner.scan import BadScan, parse_scan
@@ -103,7 +110,9 @@ def search_people_json(event_id: int) -> Response:
     """Find this event's registered or checked-in people by phone's last four digits or name."""
     event = _staffed_event(event_id)
     q = request.args.get("q", "")[:40]
-    return jsonify(ok=True, q=q, people=search_people(event, q))
+    viewer = _user()
+    return jsonify(ok=True, q=q, people=search_people(
+        event, q, may_see_stored=lambda person: may_edit_participant(viewer, person)))
 
 
 @bp.route("/api/check-ins/<int:check_in_id>/undo", methods=["POST"])
@@ -114,13 +123,13 @@ def undo_check_in_json(check_in_id: int) -> Any:
     record = get_in_scope_or_404(CheckIn, check_in_id, _user(),
                                  visible=lambda c: _user().reaches(c.event.organization))
     require(can_check_in_at(_user(), record.event.organization), 403)
-    event, name = record.event, record.participant.name
+    event, name = record.event, record.shown_name  # as given here: the stored name may be another street's
     try:
         undo_check_in(record, by=_user(), reason=str(_body().get("reason") or "扫码页撤销"))
     except OperationError as exc:
         return _error(exc.message, exc.code, 403 if exc.code == "forbidden" else 409)
     db.session.commit()
-    return jsonify(ok=True, message=f"已撤销 {name} 的签到", stats=event_stats(event))
+    return jsonify(ok=True, message=f"已撤销 {name} 的签到", name=name, stats=event_stats(event))
 
 
 @bp.route("/api/events/<int:event_id>/scanner-stats")

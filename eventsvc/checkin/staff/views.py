@@ -10,14 +10,20 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import Select, func, or_, select
 from werkzeug.wrappers import Response
 
 from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.links import checkin_url
 from eventsvc.checkin.models import MANUAL, CheckIn, Participant, Registration
-from eventsvc.checkin.operations import GROUPS, cancel_registration, check_in, register, upsert_participant
+from eventsvc.checkin.operations import (
+    GROUPS,
+    cancel_registration,
+    check_in,
+    register,
+    upsert_participant,
+    void_check_in,
+)
 from eventsvc.checkin.queries import (
     STATUS_FILTERS,
     check_ins_by_participant,
@@ -155,6 +161,24 @@ def add_walk_in(event_id: int) -> Any:
     return redirect(url_for("checkin_staff.event_page", event_id=event.id))
 
 
+@bp.route("/check-ins/<int:check_in_id>/void", methods=["POST"])
+@roles_required(*MANAGE_ROLES)
+def void_check_in_staff(check_in_id: int) -> Response:
+    """Void a mistaken check-in from the attendee list (any time, reason required; the row stays)."""
+    record = get_in_scope_or_404(CheckIn, check_in_id, _user(),
+                                 visible=lambda c: _user().reaches(c.event.organization))
+    require(can_manage_org(_user(), record.event.organization), 403)
+    try:
+        void_check_in(record, by=_user(), reason=request.form.get("reason", ""))
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"已作废 {record.shown_name} 的签到，不再计入人次。", "success")
+    return redirect(url_for("checkin_staff.event_page", event_id=record.event_id) + "#attendees", code=303)
+
+
 # -- registrations -----------------------------------------------------------------------------
 
 
@@ -166,12 +190,13 @@ def list_registrations(event_id: int) -> str:
     status = request.args.get("status", "")
     if status not in STATUS_FILTERS:
         status = ""
+    q = request.args.get("q", "").strip()[:40]
     page, per_page = page_args()
-    pagination = db.paginate(registrations_stmt(event, status), page=page, per_page=per_page, count=True)
+    pagination = db.paginate(registrations_stmt(event, status, q), page=page, per_page=per_page, count=True)
     checks = check_ins_by_participant(event, [r.participant_id for r in pagination.items])
     rows = [(reg, checks.get(reg.participant_id)) for reg in pagination.items]
     return render_template("checkin/registrations.html", event=event, pagination=pagination, rows=rows,
-                           status=status, filters=STATUS_FILTERS, stats=event_stats(event),
+                           status=status, q=q, filters=STATUS_FILTERS, stats=event_stats(event),
                            form=PersonForm(formdata=None), groups=GROUPS)
 
 
@@ -191,7 +216,7 @@ def add_registration(event_id: int) -> Response:
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash(f"已添加报名：{reg.participant.name}（{reg.status_label}）", "success")
+        flash(f"已添加报名：{reg.shown_name}（{reg.status_label}）", "success")
     return redirect(url_for("checkin_staff.list_registrations", event_id=event.id), code=303)
 
 
@@ -209,8 +234,8 @@ def cancel_registration_staff(registration_id: int) -> Response:
         flash(exc.message, "error")
     else:
         db.session.commit()
-        note = f"，候补的 {promoted.participant.name} 已获得名额" if promoted else ""
-        flash(f"已取消 {reg.participant.name} 的报名{note}。", "success")
+        note = f"，候补的 {promoted.shown_name} 已获得名额" if promoted else ""
+        flash(f"已取消 {reg.shown_name} 的报名{note}。", "success")
     return redirect(url_for("checkin_staff.list_registrations", event_id=reg.event_id), code=303)
 
 
@@ -236,15 +261,9 @@ def _inline_svg(data: str) -> str:
 
 @bp.route("/events/<int:event_id>/qr")
 @staff_required
-def show_qr(event_id: int) -> str:
-    """Show the check-in QR full screen, to project or hold up at the venue."""
-    event = _event(event_id)
-    url = _current_qr_url(event)
-    return render_template(
-        "checkin/staff_qr.html", event=event, svg=Markup(_inline_svg(url)), url=url,
-        short_url=checkin_url(event), is_dynamic=event.qr_mode == QR_DYNAMIC,
-        refresh_seconds=current_app.config.get("DYNAMIC_QR_REFRESH_SECONDS", 15),
-    )
+def show_qr(event_id: int) -> Response:
+    """Old address of the full-screen QR: now part of the venue wall (签到墙)."""
+    return redirect(url_for("checkin_wall.wall", event_id=_event(event_id).id))
 
 
 @bp.route("/api/events/<int:event_id>/qr")
@@ -259,8 +278,12 @@ def qr_code_json(event_id: int) -> Response:
 @bp.route("/events/<int:event_id>/qr.png", endpoint="qr_png")
 @staff_required
 def qr_png_download(event_id: int) -> Response:
-    """Send the fixed check-in QR as a PNG for posters and chat groups."""
+    """Send the fixed check-in QR as a PNG for posters and chat groups (static-QR events only)."""
     event = _event(event_id)
+    if event.qr_mode == QR_DYNAMIC:  # its plain URL would be refused at the door (请扫描现场二维码)
+        flash("本场活动使用动态二维码，没有可打印的固定二维码：请在现场打开“签到二维码”屏幕供职工扫描"
+              "（如需打印海报，可在编辑页改为固定二维码）。", "warning")
+        return redirect(url_for("checkin_staff.event_page", event_id=event.id), code=303)
     response = current_app.response_class(qr_png(checkin_url(event), box_size=12), mimetype="image/png")
     response.headers["Content-Disposition"] = f"attachment; filename=checkin-qr-{event.code}.png"
     response.headers["Cache-Control"] = "private, max-age=300"
@@ -269,7 +292,6 @@ def qr_png_download(event_id: int) -> Response:
 
 @bp.route("/events/<int:event_id>/screen")
 @staff_required
-def big_screen(event_id: int) -> str:
-    """Show the live 签到人次 on the venue screen, large enough to read from the back."""
-    event = _event(event_id)
-    return render_template("checkin/bigscreen.html", event=event, stats=event_stats(event))
+def big_screen(event_id: int) -> Response:
+    """Old address of the big screen: now the venue wall (签到墙)."""
+    return redirect(url_for("checkin_wall.wall", event_id=_event(event_id).id))

@@ -65,7 +65,7 @@ def new_unit() -> Any:
     form = UnitForm()
     form.set_kind_choices()
     form.parent_id.choices = parent_choices(user)
-    if request.method == "GET" and request.args.get("parent", "").isdigit():
+    if request.method == "GET" and request.args.get("parent", "").isdecimal():
         form.parent_id.data = int(request.args["parent"])
     if form.validate_on_submit():
         parent = _load(form.parent_id.data)

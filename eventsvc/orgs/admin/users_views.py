@@ -73,7 +73,7 @@ def list_users() -> str:
     """Accounts in scope: search by username, 姓名 or the phone's last 4 digits; filter by unit, role, state."""
     args = request.args
     unit_id = args.get("unit", "")
-    unit = _org(int(unit_id)) if unit_id.isdigit() and len(unit_id) < 12 else None
+    unit = _org(int(unit_id)) if unit_id.isdecimal() and len(unit_id) < 12 else None
     role = args.get("role", "") if args.get("role", "") in ALL_ROLES else ""
     stmt = filter_users(users_in_scope(_user()), q=args.get("q", "")[:64], unit=unit, role=role,
                         active=args.get("active", ""))

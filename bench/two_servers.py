@@ -1,0 +1,90 @@
+"""Two app servers, one database: the double-submit burst split across both, then the counts checked.
+
+Each of N people submits twice at once, one submit to each gunicorn server (different ports, same
+DATABASE_URL, same Redis when EVENTSVC_RATELIMIT_STORAGE_URL is set). Exactly N check-ins must be
+stored, no 5xx, and `counts verify` must find nothing. Exit 1 otherwise. Run on PostgreSQL + Redis:
+
+    scripts/two-servers.sh            # throwaway PostgreSQL and Redis, then this script
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from checkin_load import ROOT, count_check_ins, emit, measure, people, prepare_events, start_server  # noqa: E402
+
+
+def verify_counts(env: dict[str, str]) -> list[str]:
+    """Run the app's own `counts verify` against the database the servers wrote to."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        from eventsvc import create_app
+        from eventsvc.extensions import db
+        from eventsvc.progress.counters import verify
+
+        app = create_app()
+        with app.app_context():
+            lines = verify().lines
+            db.engine.dispose()
+        return lines
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=25, help="per server")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="evs-two-"))
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'eventsvc.sqlite3'}"
+    # Rate limits stay off: the burst comes from one address; Redis (if given) still backs the limiter.
+    env = {**os.environ, "EVENTSVC_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+           "DATABASE_URL": database_url, "EVENTSVC_INSTANCE_PATH": str(tmp),
+           "EVENTSVC_SESSION_COOKIE_SECURE": "false", "EVENTSVC_REMEMBER_COOKIE_SECURE": "false",
+           "EVENTSVC_RATELIMIT_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    servers = []
+    ok = False
+    try:
+        setup = prepare_events(env)
+        _, (burst_id, burst_code) = setup["events"]
+        servers = [start_server(f"app{i}", "wsgi:app", ROOT, env, tmp) for i in (1, 2)]
+        forms = people(args.people, 3)
+        results: dict[str, Any] = {}
+
+        def run(server: Any) -> None:
+            url = server.base + setup["path"].replace("CODE", burst_code)
+            results[server.name] = measure(server, url, forms, args.connections, csrf=True)
+
+        threads = [threading.Thread(target=run, args=(s,)) for s in servers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        stored = count_check_ins(env, burst_id)
+        five = sum(r.get("5xx", 0) for r in results.values())
+        differences = verify_counts(env)
+        ok = stored == args.people and five == 0 and not differences
+        for name, figures in results.items():
+            emit(phase="two_servers_burst", server=name, **figures)
+        emit(phase="two_servers_result", db=database_url.split(":")[0], check_ins_stored=stored,
+             expected=args.people, five_xx=five, counts_differences=differences[:10], correct=ok)
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Station visits in program figures: 人次 with the composition label 驿站服务, distinct visitors as 人.
+
+- A visit counts for the program its station chose for the visit's year (station_program), once: the
+  unique (station, person, day) constraint makes it one per person per station per local day.
+- Scope and rollup follow the station's unit, as an event's follow its organizer.
+- 人: distinct visitors across the program's stations, added to the events' distinct people (a worker
+  met both at an event and at a station counts in each part).
+
+Called from progress/queries.py's totals; two grouped queries per call, nothing per row.
+"""
+from __future__ import annotations
+
+from collections.abc import MutableMapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, and_, cast, func, select
+from sqlalchemy.orm import aliased
+
+from eventsvc.extensions import db
+from eventsvc.orgs.models import Organization
+from eventsvc.programs.models import Program
+from eventsvc.progress.totals import Totals
+from eventsvc.stations.models import Station, StationProgram, StationVisit
+
+
+def _visits_with_program(since: datetime | None = None, now: datetime | None = None) -> Any:
+    """Visits joined to the program their station counts them toward in the visit's year (within [since, now])."""
+    year = cast(func.extract("year", StationVisit.visit_date), Integer)
+    stmt = select().select_from(StationVisit)
+    if since is not None:
+        stmt = stmt.where(StationVisit.visited_at >= since)
+    if now is not None:
+        stmt = stmt.where(StationVisit.visited_at <= now)
+    return (stmt.join(Station, Station.id == StationVisit.station_id)
+            .join(StationProgram, and_(StationProgram.station_id == StationVisit.station_id,
+                                       StationProgram.year == year)))
+
+
+def add_station_visits_by_program(result: MutableMapping[int, Totals], program_ids: Sequence[int], *,
+                                  scope_path: str = "", since: datetime | None = None,
+                                  now: datetime | None = None) -> None:
+    """Add each program's station visits (人次, 驿站服务) and distinct visitors (人) within `scope_path`."""
+    if not program_ids:
+        return
+    stmt = _visits_with_program(since, now).add_columns(
+        StationProgram.program_id, func.count(StationVisit.id), func.count(func.distinct(StationVisit.participant_id))
+    ).where(StationProgram.program_id.in_(program_ids))
+    if scope_path:
+        org = aliased(Organization)
+        stmt = stmt.join(org, org.id == Station.organization_id).where(org.path.startswith(scope_path))
+    for pid, visits, people in db.session.execute(stmt.group_by(StationProgram.program_id)):
+        totals = result.setdefault(pid, Totals())
+        totals.add_attendance(stations=visits)
+        totals.participants += people
+
+
+def add_station_visits_by_subtree(result: MutableMapping[Any, Totals], org_ids: Sequence[int], *,
+                                  program_ids: Sequence[int] | None = None, year: int | None = None,
+                                  by_program: bool = False, since: datetime | None = None,
+                                  now: datetime | None = None) -> None:
+    """Add station visits to each organization's subtree totals (keyed like totals_by_subtree)."""
+    if not org_ids:
+        return
+    station_org, ancestor = aliased(Organization), aliased(Organization)
+    keys = [ancestor.id, StationProgram.program_id] if by_program else [ancestor.id]
+    stmt = (_visits_with_program(since, now).add_columns(*keys, func.count(StationVisit.id),
+                                               func.count(func.distinct(StationVisit.participant_id)))
+            .join(station_org, station_org.id == Station.organization_id)
+            .join(ancestor, station_org.path.startswith(ancestor.path)).where(ancestor.id.in_(org_ids)))
+    if program_ids is not None:
+        stmt = stmt.where(StationProgram.program_id.in_(program_ids))
+    if year is not None:
+        stmt = stmt.join(Program, Program.id == StationProgram.program_id).where(Program.year == year)
+    for row in db.session.execute(stmt.group_by(*keys)):
+        key = (row[0], row[1]) if by_program else row[0]
+        visits, people = row[-2], row[-1]
+        totals = result[key] if key in result else result.setdefault(key, Totals())
+        totals.add_attendance(stations=visits)
+        totals.participants += people
+
+
+def program_station_rows(program: Program, scope_path: str = "") -> list[tuple[Station, int, int]]:
+    """Return the stations whose visits count toward `program`, with their 人次 and 人 of its year."""
+    stmt = (select(Station, func.count(StationVisit.id), func.count(func.distinct(StationVisit.participant_id)))
+            .join(StationProgram, and_(StationProgram.station_id == Station.id,
+                                       StationProgram.program_id == program.id, StationProgram.year == program.year))
+            .outerjoin(StationVisit, and_(StationVisit.station_id == Station.id,
+                                          cast(func.extract("year", StationVisit.visit_date), Integer) == program.year))
+            .join(Organization, Organization.id == Station.organization_id))
+    if scope_path:
+        stmt = stmt.where(Organization.path.startswith(scope_path))
+    return [(s, n, p) for s, n, p in db.session.execute(stmt.group_by(Station.id).order_by(Station.name))]
