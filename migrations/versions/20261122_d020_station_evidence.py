@@ -1,0 +1,22 @@
+"""evidence: attachments for stations (S3)
+
+Revision ID: a1c0c0a1c020
+Revises: a1c0c0a1c019
+Create Date: 2026-11-22 09:00:00
+
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = 'a1c0c0a1c020'
+down_revision = 'a1c0c0a1c019'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
