@@ -115,11 +115,13 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(admin_users_bp)
 
+    from eventsvc.stations.evidence_views import bp as station_evidence_bp
     from eventsvc.stations.public_views import bp as stations_public_bp
     from eventsvc.stations.views import bp as stations_bp
 
     app.register_blueprint(stations_bp)
     app.register_blueprint(stations_public_bp)
+    app.register_blueprint(station_evidence_bp)
 
     from eventsvc.events.series_views import bp as series_bp
 

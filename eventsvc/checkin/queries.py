@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 from eventsvc.checkin.models import (
     CANCELLED,
@@ -20,6 +20,7 @@ from eventsvc.core.phones import InvalidPhone, mask_phone, normalize_phone
 from eventsvc.core.timeutil import fmt_local
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
+from eventsvc.orgs.models import Organization, User
 
 CHECKED_IN = "checked_in"
 STATUS_FILTERS = {REGISTERED: "已报名", WAITLISTED: "候补中", CANCELLED: "已取消", CHECKED_IN: "已签到"}
@@ -129,6 +130,30 @@ def waitlist_position(reg: Registration) -> int | None:
         )
     ) or 0
     return ahead + 1
+
+
+def editable_participants(user: User) -> ColumnElement[bool]:
+    """SQL twin of checkin.operations.may_edit_participant: people whose stored details `user` may see."""
+    if user.is_district:
+        return true()
+    return Participant.first_organization_id.in_(
+        select(Organization.id).where(Organization.path.startswith(user.scope_path, autoescape=True)))
+
+
+def check_in_matches(q: str, viewer: User) -> ColumnElement[bool]:
+    """Match a check-in by a name/workplace search on what the viewer is shown (issue 8 §1).
+
+    That is the name as given at the event (the stored one only where none was given, as shown_name does);
+    the stored name and workplace match too for people the viewer may edit, never for others.
+    """
+    def stored() -> ColumnElement[bool]:
+        return or_(Participant.name.contains(q, autoescape=True), Participant.workplace.contains(q, autoescape=True))
+    return or_(
+        CheckIn.name_given.contains(q, autoescape=True),
+        (CheckIn.name_given != "") & CheckIn.workplace_given.contains(q, autoescape=True),
+        (CheckIn.name_given == "") & stored(),
+        editable_participants(viewer) & stored(),
+    )
 
 
 def search_people(event: Event, query: str, limit: int = 20, *,

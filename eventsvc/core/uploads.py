@@ -97,6 +97,11 @@ class CheckedUpload:
     def size(self) -> int:
         return len(self.data)
 
+    @property
+    def suffix(self) -> str:
+        """The file-name extension of what is stored: .jpg for every photo, else the document's format."""
+        return ".jpg" if self.content_type == "image/jpeg" else f".{self.source_format}"
+
 
 def check_upload(source: bytes | BinaryIO, filename: str | None = None,
                  limits: UploadLimits | None = None) -> CheckedUpload:

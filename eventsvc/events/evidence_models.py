@@ -1,9 +1,11 @@
-"""Evidence kept per event: photos and documents (the files live in storage), and the 活动总结 text."""
+"""Evidence kept per event (or per station): photos and documents (the files live in storage), and the
+活动总结 text of an event."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsvc.core.timeutil import utcnow
@@ -11,24 +13,30 @@ from eventsvc.db import Base, one_of
 from eventsvc.events.models import Event
 from eventsvc.orgs.models import User
 
+if TYPE_CHECKING:  # stations import events, never the reverse: the relationship is resolved by name
+    from eventsvc.stations.models import Station
+
 PHOTO = "photo"
 DOCUMENT = "document"
 KIND_LABELS = {PHOTO: "照片", DOCUMENT: "文档"}
 
 
 class EventAttachment(Base):
-    """One uploaded file of an event; `storage_key` / `thumb_key` name blobs in the storage backend."""
+    """One uploaded file of an event or of a station (exactly one of the two); `storage_key` / `thumb_key`
+    name blobs in the storage backend."""
 
     __tablename__ = "event_attachment"
     __table_args__ = (
         one_of("kind", KIND_LABELS),
+        CheckConstraint("(event_id IS NULL) <> (station_id IS NULL)", name="one_owner"),
         # At most one cover photo per event, whatever a race between two browsers does.
         Index("uq_event_attachment_cover", "event_id", unique=True,
               sqlite_where=text("is_cover"), postgresql_where=text("is_cover")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     storage_key: Mapped[str] = mapped_column(String(256), unique=True)
     thumb_key: Mapped[str | None] = mapped_column(String(256))
@@ -43,13 +51,16 @@ class EventAttachment(Base):
     is_cover: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     caption: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
-    event: Mapped[Event] = relationship()
+    event: Mapped[Event | None] = relationship()
+    station: Mapped[Station | None] = relationship("Station")
     uploaded_by: Mapped[User | None] = relationship()
 
     @property
     def organization(self) -> object:
-        """The event's unit: scope checks and audit entries go by it."""
-        return self.event.organization
+        """The owner's unit (the event's or the station's): scope checks and audit entries go by it."""
+        owner = self.event if self.event is not None else self.station
+        assert owner is not None  # the one_owner constraint
+        return owner.organization
 
     @property
     def is_photo(self) -> bool:

@@ -22,17 +22,12 @@ from eventsvc.orgs.models import User
 MAX_ATTACHMENTS_PER_EVENT = 200
 MAX_CAPTION = 100
 MAX_SUMMARY = 5000
-_SUFFIXES = {"image/jpeg": ".jpg", "application/pdf": ".pdf"}
 
 
 def _check_manager(by: User | None, event: Event) -> None:
     # Write scope: a district department reads every event's evidence but changes only its own unit's.
     if by is not None and not can_manage_org(by, event.organization):
         raise OperationError("您无权管理该活动的照片和资料", code="forbidden")
-
-
-def _suffix(upload: CheckedUpload) -> str:
-    return _SUFFIXES.get(upload.content_type) or f".{upload.source_format}"
 
 
 def add_attachment(event: Event, upload: CheckedUpload, *, by: User | None, storage: Storage,
@@ -43,25 +38,43 @@ def add_attachment(event: Event, upload: CheckedUpload, *, by: User | None, stor
     if attachment_count(event) >= MAX_ATTACHMENTS_PER_EVENT:
         raise OperationError(f"每场活动最多保存 {MAX_ATTACHMENTS_PER_EVENT} 个文件，请先删除不需要的。",
                              code="too_many", field="file")
-    prefix = f"evidence/{event.id}"
-    key = new_key(prefix, _suffix(upload))
-    storage.put(key, upload.data, upload.content_type)
-    thumb_key = None
-    if upload.thumbnail is not None:
-        thumb_key = new_key(prefix, ".thumb.jpg")
-        storage.put(thumb_key, upload.thumbnail, "image/jpeg")
-    item = EventAttachment(
-        event=event, kind=PHOTO if upload.kind == "photo" else DOCUMENT, storage_key=key, thumb_key=thumb_key,
-        content_type=upload.content_type, original_name=upload.original_name[:120], size=upload.size,
-        width=upload.width, height=upload.height, taken_at=upload.taken_at, uploaded_at=utcnow(),
-        uploaded_by_id=by.id if by else None, caption=caption,
-    )
+    item = stored_attachment(upload, f"evidence/{event.id}", storage=storage, by=by, caption=caption)
+    item.event = event
     db.session.add(item)
     db.session.flush()
     what = "照片" if item.is_photo else "文档"
     audit(by, "event.attach", event, summary=f"为活动“{event.title}”上传{what}“{item.original_name}”",
           changes={"attachment_id": [None, item.id], "size": [None, item.size]})
     return item
+
+
+def stored_attachment(upload: CheckedUpload, prefix: str, *, storage: Storage, by: User | None,
+                      caption: str) -> EventAttachment:
+    """Write a checked upload (and its thumbnail) under `prefix`; return the row for the caller to own and add."""
+    key = new_key(prefix, upload.suffix)
+    storage.put(key, upload.data, upload.content_type)
+    thumb_key = None
+    if upload.thumbnail is not None:
+        thumb_key = new_key(prefix, ".thumb.jpg")
+        storage.put(thumb_key, upload.thumbnail, "image/jpeg")
+    return EventAttachment(
+        kind=PHOTO if upload.kind == "photo" else DOCUMENT, storage_key=key, thumb_key=thumb_key,
+        content_type=upload.content_type, original_name=upload.original_name[:120], size=upload.size,
+        width=upload.width, height=upload.height, taken_at=upload.taken_at, uploaded_at=utcnow(),
+        uploaded_by_id=by.id if by else None, caption=caption,
+    )
+
+
+def _event_of(item: EventAttachment) -> Event:
+    # Station files go through stations/evidence.py; every item handled here is an event's.
+    if item.event is None:
+        raise OperationError("该文件不属于活动", code="not_found")
+    return item.event
+
+
+def clean_caption(caption: str) -> str:
+    """Collapse whitespace and refuse a caption longer than MAX_CAPTION."""
+    return _clean_caption(caption)
 
 
 def _clean_caption(caption: str) -> str:
@@ -73,7 +86,7 @@ def _clean_caption(caption: str) -> str:
 
 def set_cover(item: EventAttachment, *, by: User | None) -> EventAttachment:
     """Make a photo the event's cover (the one shown first and on the 简报); the previous cover stops being one."""
-    event = item.event
+    event = _event_of(item)
     _check_manager(by, event)
     if not item.is_photo:
         raise OperationError("只有照片可以设为封面", code="not_photo")
@@ -93,7 +106,7 @@ def set_cover(item: EventAttachment, *, by: User | None) -> EventAttachment:
 
 def set_caption(item: EventAttachment, caption: str, *, by: User | None) -> EventAttachment:
     """Change the caption printed under a photo (on the page and on the 简报)."""
-    event = item.event
+    event = _event_of(item)
     _check_manager(by, event)
     new = _clean_caption(caption)
     if new != item.caption:
@@ -106,7 +119,7 @@ def set_caption(item: EventAttachment, caption: str, *, by: User | None) -> Even
 
 def delete_attachment(item: EventAttachment, *, by: User | None) -> list[str]:
     """Delete the row and return the storage keys to remove once the transaction has committed."""
-    event = item.event
+    event = _event_of(item)
     _check_manager(by, event)
     keys = [k for k in (item.storage_key, item.thumb_key) if k]
     what = "照片" if item.is_photo else "文档"

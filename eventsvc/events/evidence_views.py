@@ -1,6 +1,7 @@
 """Evidence pages of one event: photos and documents (upload, cover, caption, delete, scoped serving), 活动总结."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, BinaryIO, cast
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import MANAGE_ROLES, can_manage_org, require, roles_required, staff_required, wants_json
 from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.core.storage import StorageError, get_storage, send_stored
-from eventsvc.core.uploads import MB, UploadLimits, UploadRejected, check_upload
+from eventsvc.core.uploads import MB, CheckedUpload, UploadLimits, UploadRejected, check_upload
 from eventsvc.events import evidence_operations as evidence
 from eventsvc.events import operations as event_ops
 from eventsvc.events.evidence_forms import CaptionForm, ConfirmForm, SummaryForm, summary_form_data
@@ -26,14 +27,15 @@ from eventsvc.orgs.models import User
 bp = Blueprint("evidence", __name__)
 
 MAX_FILES_PER_POST = 10  # the page's script sends one file per request; a form without script sends several
-UPLOAD_ENDPOINT = "evidence.upload_files"
+# The upload views (events', and stations' in stations/evidence_views.py) take bigger bodies than other forms.
+UPLOAD_ENDPOINTS = frozenset({"evidence.upload_files", "station_evidence.upload_files"})
 CARD_PHOTOS = 6
 
 
 def _raise_upload_limit() -> None:
     # MAX_CONTENT_LENGTH (8 MB) suits every other form; photos and documents may be 20 MB each. The body is
     # first parsed by the app's input checks, so the limit must be raised before them, only for this view.
-    if request.endpoint == UPLOAD_ENDPOINT:
+    if request.endpoint in UPLOAD_ENDPOINTS:
         limits = UploadLimits.from_config(current_app.config)
         request.max_content_length = MAX_FILES_PER_POST * max(limits.max_photo_bytes, limits.max_document_bytes) + MB
 
@@ -85,6 +87,11 @@ def show_evidence(event_id: int) -> ResponseReturnValue:
 
 
 def _upload_answer(event: Event, saved: list[EventAttachment], errors: list[dict[str, str]]) -> ResponseReturnValue:
+    return upload_answer(saved, errors, url_for("evidence.show_evidence", event_id=event.id))
+
+
+def upload_answer(saved: list[EventAttachment], errors: list[dict[str, str]], back: str) -> ResponseReturnValue:
+    """Answer an upload: JSON to the page's script, else flash messages and go back to `back`."""
     if wants_json() or request.headers.get("X-Requested-With") == "XMLHttpRequest":
         status = 200 if saved or not errors else 400
         items = [{"id": a.id, "name": a.original_name, "kind": a.kind} for a in saved]
@@ -94,7 +101,7 @@ def _upload_answer(event: Event, saved: list[EventAttachment], errors: list[dict
         flash(f"已上传 {len(saved)} 个文件。", "success")
     for error in errors:
         flash(f"“{error['name']}”未上传：{error['message']}", "error")
-    return redirect(url_for("evidence.show_evidence", event_id=event.id))
+    return redirect(back)
 
 
 @bp.route("/events/<int:event_id>/evidence", methods=["POST"])
@@ -102,28 +109,34 @@ def _upload_answer(event: Event, saved: list[EventAttachment], errors: list[dict
 def upload_files(event_id: int) -> ResponseReturnValue:
     """Check each uploaded file by its content, store it and attach it; answer JSON to the page's script."""
     event = _event(event_id, manage=True)
+    storage = get_storage()
+    saved, errors = save_uploads(lambda upload: evidence.add_attachment(
+        event, upload, by=_user(), storage=storage, caption=request.form.get("caption", "")))
+    db.session.commit()
+    return _upload_answer(event, saved, errors)
+
+
+def save_uploads(attach: Callable[[CheckedUpload], EventAttachment]
+                 ) -> tuple[list[EventAttachment], list[dict[str, str]]]:
+    """Check each posted file ("files") by its content and hand it to `attach`; collect what failed, per file."""
     files = [f for f in request.files.getlist("files") if f and (f.filename or f.content_length)]
     if not files:
-        return _upload_answer(event, [], [{"name": "", "message": "请选择要上传的照片或文件。"}])
+        return [], [{"name": "", "message": "请选择要上传的照片或文件。"}]
     if len(files) > MAX_FILES_PER_POST:
-        return _upload_answer(event, [], [{"name": "", "message": f"一次最多上传 {MAX_FILES_PER_POST} 个文件。"}])
+        return [], [{"name": "", "message": f"一次最多上传 {MAX_FILES_PER_POST} 个文件。"}]
     limits = UploadLimits.from_config(current_app.config)
-    storage = get_storage()
     saved: list[EventAttachment] = []
     errors: list[dict[str, str]] = []
     for file in files:
         name = (file.filename or "")[-120:]
         try:
-            upload = check_upload(cast(BinaryIO, file.stream), file.filename, limits)
-            saved.append(evidence.add_attachment(event, upload, by=_user(), storage=storage,
-                                                 caption=request.form.get("caption", "")))
+            saved.append(attach(check_upload(cast(BinaryIO, file.stream), file.filename, limits)))
         except (UploadRejected, OperationError) as exc:
             errors.append({"name": name, "message": exc.message})
         except StorageError:
             current_app.logger.exception("evidence upload: storage failed")
             errors.append({"name": name, "message": "文件保存失败，请稍后重试；如果一直失败，请联系管理员。"})
-    db.session.commit()
-    return _upload_answer(event, saved, errors)
+    return saved, errors
 
 
 @bp.route("/events/<int:event_id>/evidence/<int:attachment_id>")
@@ -200,15 +213,20 @@ def delete_attachment(event_id: int, attachment_id: int) -> ResponseReturnValue:
             flash(exc.message, "error")
             return _back(event_id)
         db.session.commit()
-        storage = get_storage()
-        for key in keys:
-            try:
-                storage.delete(key)
-            except StorageError:  # the row is gone; an orphaned blob is harmless and logged
-                current_app.logger.exception("evidence delete: blob %s not removed", key)
+        remove_blobs(keys)
         flash(f"已删除“{name}”。", "success")
         return _back(event_id)
     return render_template("events/evidence_delete.html", event=item.event, item=item, form=form)
+
+
+def remove_blobs(keys: list[str]) -> None:
+    """Delete the blobs of rows whose deletion has committed."""
+    storage = get_storage()
+    for key in keys:
+        try:
+            storage.delete(key)
+        except StorageError:  # the row is gone; an orphaned blob is harmless and logged
+            current_app.logger.exception("evidence delete: blob %s not removed", key)
 
 
 @bp.route("/events/<int:event_id>/summary", methods=["GET", "POST"])

@@ -53,7 +53,8 @@ def _notice_or_404(token: str) -> Notice:
 def stop_reminders_page(token: str) -> Any:
     """Let a worker stop reminders from the link in a message: GET asks (link previews must not unsubscribe)."""
     notice = _notice_or_404(token)
-    done = opted_out(notice.phone)
+    # A masked phone (the person's data was erased or aged out) gets no more messages: nothing to stop.
+    done = "*" in notice.phone or opted_out(notice.phone)
     if request.method == "POST" and not done:
         stop_reminders(notice.phone, via="link", by=WorkerActor())
         db.session.commit()

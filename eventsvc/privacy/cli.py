@@ -15,7 +15,7 @@ from eventsvc.core.phones import mask_phone
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
 from eventsvc.privacy.export import person_data, person_json, person_xlsx
-from eventsvc.privacy.operations import erase_person, note_export, purge_inactive
+from eventsvc.privacy.operations import PurgeResult, erase_person, note_export, purge_inactive
 
 privacy_cli = AppGroup("privacy", help="个人信息保留期与删除（PIPL）")
 
@@ -50,9 +50,17 @@ def purge(dry_run: bool, days: int | None) -> None:
         if result.participant_ids:
             click.echo("  职工编号：" + ", ".join(str(i) for i in result.participant_ids[:50])
                        + (" …" if result.count > 50 else ""))
+        click.echo(f"[演练] 将：{_traces(result)}（未做修改）")
         return
     db.session.commit()
     click.echo(f"已匿名化 {result.count} 名自 {result.cutoff:%Y-%m-%d} 起无活动的职工；签到记录与统计不变。")
+    click.echo(_traces(result))
+
+
+def _traces(result: PurgeResult) -> str:
+    t = result.traces
+    return (f"短信记录隐去手机号 {t.notices} 条；删除无主的停止提醒 {t.opt_outs} 条、过期验证码 {t.codes} 条、"
+            f"过期导入预览 {t.previews} 份。")
 
 
 @privacy_cli.command("export")

@@ -13,6 +13,8 @@ from eventsvc.checkin.models import METHOD_LABELS, REG_STATUS_LABELS, CheckIn, P
 from eventsvc.core.timeutil import fmt_local
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
+from eventsvc.notices.models import Notice
+from eventsvc.stations.models import VISIT_METHOD_LABELS, StationVisit
 
 
 def _when(value: Any) -> str:
@@ -20,13 +22,20 @@ def _when(value: Any) -> str:
 
 
 def person_data(person: Participant) -> dict[str, Any]:
-    """Return everything stored about the person: their details, check-ins and registrations."""
+    """Return everything stored about the person: details, check-ins, registrations, station visits, SMS."""
     check_ins = db.session.scalars(
         select(CheckIn).where(CheckIn.participant_id == person.id)
         .options(joinedload(CheckIn.event).joinedload(Event.organization)).order_by(CheckIn.checked_in_at)
     ).all()
     registrations = db.session.scalars(
         select(Registration).where(Registration.participant_id == person.id).order_by(Registration.created_at)
+    ).all()
+    visits = db.session.scalars(
+        select(StationVisit).where(StationVisit.participant_id == person.id)
+        .options(joinedload(StationVisit.station)).order_by(StationVisit.visited_at)
+    ).all()
+    notices = db.session.scalars(
+        select(Notice).where(Notice.phone == person.phone).options(joinedload(Notice.event)).order_by(Notice.id)
     ).all()
     return {
         "participant": {
@@ -43,6 +52,14 @@ def person_data(person: Participant) -> dict[str, Any]:
             "event": r.event.title, "status": REG_STATUS_LABELS.get(r.status, r.status),
             "registered_at": _when(r.created_at), "cancelled_at": _when(r.cancelled_at),
         } for r in registrations],
+        "station_visits": [{
+            "station": v.station.name, "visited_at": _when(v.visited_at), "services": v.services_used,
+            "method": VISIT_METHOD_LABELS.get(v.method, v.method), "name_given": v.name_given,
+        } for v in visits],
+        "notices": [{
+            "event": n.event.title, "message": n.template_label, "state": n.state_label,
+            "created_at": _when(n.created_at), "sent_at": _when(n.sent_at),
+        } for n in notices],
     }
 
 
@@ -56,7 +73,7 @@ def _cell(value: Any) -> Any:
 
 
 def person_xlsx(data: dict[str, Any]) -> bytes:
-    """Build a workbook: 个人信息, 签到记录, 报名记录."""
+    """Build a workbook: 个人信息, 签到记录, 报名记录, 驿站到访, 短信通知."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -71,6 +88,10 @@ def person_xlsx(data: dict[str, Any]) -> bytes:
                                  "name_given": "登记姓名", "workplace_given": "登记单位"}),
         ("报名记录", "registrations", {"event": "活动", "status": "状态", "registered_at": "报名时间",
                                     "cancelled_at": "取消时间"}),
+        ("驿站到访", "station_visits", {"station": "驿站", "visited_at": "到访时间", "services": "服务",
+                                     "method": "方式", "name_given": "登记姓名"}),
+        ("短信通知", "notices", {"event": "活动", "message": "内容", "state": "状态", "created_at": "生成时间",
+                              "sent_at": "发送时间"}),
     ):
         ws = book.create_sheet(title)
         ws.append(list(headers.values()))

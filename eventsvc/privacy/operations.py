@@ -9,15 +9,15 @@ import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, delete, exists, or_, select, update
+from sqlalchemy import Select, exists, or_, select, update
 
 from eventsvc.audit.operations import record
 from eventsvc.checkin.models import CheckIn, Participant, Registration
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.timeutil import utcnow
-from eventsvc.core.verification import PhoneVerification
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
+from eventsvc.privacy.traces import TraceCounts, forget_person, purge_traces, recent_station_visit
 
 ANONYMOUS_NAME = "已匿名"
 _DIGITS36 = string.digits + string.ascii_lowercase
@@ -38,7 +38,8 @@ def _require_admin(by: User | None) -> None:
 
 
 def anonymize(person: Participant, *, now: datetime | None = None) -> None:
-    """Replace the person's identifying fields, keep their rows; also what check-ins recorded as typed."""
+    """Replace the person's identifying fields, keep their rows; also what was typed at events and stations,
+    and the phone in notices, opt-outs and verification codes."""
     now = now or utcnow()
     phone = person.phone
     person.name, person.phone, person.workplace = ANONYMOUS_NAME, placeholder_phone(person.id), ""
@@ -47,8 +48,10 @@ def anonymize(person: Participant, *, now: datetime | None = None) -> None:
         update(CheckIn).where(CheckIn.participant_id == person.id)
         .values(name_given="", workplace_given="", device_hash="", client_ip="", user_agent="")
     )
-    if phone and not phone.startswith("anon"):
-        db.session.execute(delete(PhoneVerification).where(PhoneVerification.phone == phone))
+    db.session.execute(
+        update(Registration).where(Registration.participant_id == person.id).values(name_given="", workplace_given="")
+    )
+    forget_person(person.id, phone or "")
     db.session.flush()
 
 
@@ -65,7 +68,7 @@ def inactive_since(cutoff: datetime) -> Select[Participant]:
     return (
         select(Participant)
         .where(Participant.anonymized_at.is_(None), Participant.created_at < cutoff, Participant.updated_at < cutoff,
-               ~recent_check_in, ~recent_registration)
+               ~recent_check_in, ~recent_registration, ~recent_station_visit(cutoff))
         .order_by(Participant.id)
     )
 
@@ -76,6 +79,7 @@ class PurgeResult:
     count: int
     participant_ids: list[int]
     dry_run: bool
+    traces: TraceCounts = TraceCounts()
 
 
 def purge_inactive(days: int, *, dry_run: bool = False, now: datetime | None = None) -> PurgeResult:
@@ -85,14 +89,25 @@ def purge_inactive(days: int, *, dry_run: bool = False, now: datetime | None = N
     now = now or utcnow()
     cutoff = now - timedelta(days=days)
     people = list(db.session.scalars(inactive_since(cutoff)))
+    traces = purge_traces(cutoff, now, dry_run=True) if dry_run else TraceCounts()
     if not dry_run:
         for person in people:
             anonymize(person, now=now)
         if people:
             record(None, "privacy.purge", summary=f"匿名化 {len(people)} 名超过 {days} 天无活动的职工",
                    object_type="participant", changes={"count": len(people), "days": days})
+        traces = purge_traces(cutoff, now, dry_run=False)  # after the people: their own traces went with them
+        if traces.total:
+            record(None, "privacy.purge_traces", summary=_traces_summary(traces), object_type="notice",
+                   changes={"notices": traces.notices, "opt_outs": traces.opt_outs, "codes": traces.codes,
+                            "previews": traces.previews})
         db.session.flush()
-    return PurgeResult(cutoff, len(people), [p.id for p in people], dry_run)
+    return PurgeResult(cutoff, len(people), [p.id for p in people], dry_run, traces)
+
+
+def _traces_summary(traces: TraceCounts) -> str:
+    return (f"清理个人信息痕迹：短信记录 {traces.notices} 条隐去手机号，停止提醒 {traces.opt_outs} 条、"
+            f"验证码 {traces.codes} 条、过期导入预览 {traces.previews} 份已删除")
 
 
 def erase_person(person: Participant, *, by: User | None, reason: str = "") -> Participant:

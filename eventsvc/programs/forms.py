@@ -65,7 +65,7 @@ SOURCE_CHOICES = [("", "全部（扫码签到 + 现场填报 + 线上）"), (SRC
 BLANK_ROWS = 3
 MAX_TARGET_ROWS = 80  # far above any real plan item; stops a crafted post from building thousands
 MAX_TARGET_VALUE = 10_000_000
-_ROW_KEY = re.compile(r"^targets-(\d{1,4})-(metric|value|label|unit|level|organization_id|sources)$")
+_ROW_KEY = re.compile(r"^targets-(\d{1,4})-(metric|value|label|unit|level|organization_id|sources|series_as_one)$")
 
 
 class MultiSelectField(SelectMultipleField):
@@ -164,6 +164,7 @@ class TargetRow:
     level: str = ""
     organization_id: str = ""
     sources: str = ""
+    series_as_one: str = ""  # "1" when a 场次 target counts each series as one 项 (a checkbox)
     errors: list[str] = field(default_factory=list)
 
     @classmethod
@@ -172,6 +173,7 @@ class TargetRow:
             metric=target.kind if target.kind in NON_EVENT_KINDS else target.metric, value=str(target.value),
             label=target.label, unit=target.unit, level=target.level,
             organization_id=str(target.organization_id or ""), sources=target.attendance_sources,
+            series_as_one="1" if target.series_as_one else "",
         )
 
     @property
@@ -227,6 +229,8 @@ def specs_from_rows(rows: Sequence[TargetRow], allowed_org_ids: set[int]) -> lis
             row.errors.append("级别无效")
         elif row.level and row.metric != SESSIONS:
             row.errors.append("只有场次目标可以按级别设置")
+        if row.series_as_one not in ("", "1"):
+            row.errors.append("“每个系列计为一项”的取值无效")
         org_id = 0
         if row.organization_id:
             org_id = int(row.organization_id) if row.organization_id.isdecimal() else -1
@@ -250,5 +254,6 @@ def specs_from_rows(rows: Sequence[TargetRow], allowed_org_ids: set[int]) -> lis
             level=row.level if row.metric == SESSIONS else "",
             kind=kind,
             sources=tuple(x for x in row.sources.split(",") if x) if row.metric == ATTENDANCES else (),
+            series_as_one=row.metric == SESSIONS and row.series_as_one == "1",
         ))
     return specs

@@ -22,6 +22,7 @@ from eventsvc.programs.models import (
     KIND_LABELS,
     KIND_RATE,
     METRIC_LABELS,
+    SESSIONS,
     SOURCE_LABELS,
     Program,
     Target,
@@ -40,6 +41,7 @@ class TargetSpec:
     level: str = ""
     kind: str = KIND_EVENTS  # where achievement comes from (events, amount, rate, reported)
     sources: tuple[str, ...] = ()  # for 人次: the parts that count (SRC_*); empty = all
+    series_as_one: bool = False  # for 场次: each series counts as one 项 (progress/series.py)
 
 
 def _check_manager(by: User | None, target: Organization | Program) -> None:
@@ -178,7 +180,8 @@ _PROGRAM_FIELDS = ("year", "name", "category", "description", "plan_item", "plan
 
 def _target_lines(program: Program) -> list[str]:
     return sorted(f"{t.label or METRIC_LABELS.get(t.metric, t.metric)}{'/' + t.level if t.level else ''}"
-                  f"{'/' + t.organization.name if t.organization else ''}={t.value}" for t in program.targets)
+                  f"{'/' + t.organization.name if t.organization else ''}={t.value}"
+                  f"{'（系列计为一项）' if t.series_as_one else ''}" for t in program.targets)
 
 
 def set_targets(program: Program, specs: Sequence[TargetSpec], *, by: User | None) -> list[Target]:
@@ -213,6 +216,7 @@ def _apply_targets(program: Program, specs: Sequence[TargetSpec]) -> list[Target
             level=spec.level,
             kind=spec.kind,
             attendance_sources=",".join(spec.sources) if spec.metric == ATTENDANCES else "",
+            series_as_one=bool(spec.series_as_one) and spec.metric == SESSIONS and spec.kind == KIND_EVENTS,
         ))
     # Remove the old rows first: the unit of work inserts before it deletes, and a kept target
     # would otherwise collide with its old row on the unique key.

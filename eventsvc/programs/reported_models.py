@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventsvc.core.figures import Figure, Number
@@ -48,6 +48,12 @@ class ReportedFigure(TimestampMixin, Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # One optional evidence file (a photo, a scanned 台账 page, a spreadsheet): its blob lives in storage
+    # under evidence_key and is served only to users whose scope reaches the figure's unit.
+    evidence_key: Mapped[str | None] = mapped_column(String(256))
+    evidence_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    evidence_type: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    evidence_size: Mapped[int | None] = mapped_column(Integer)
 
     program: Mapped[Program] = relationship()
     organization: Mapped[Organization] = relationship()
@@ -61,6 +67,10 @@ class ReportedFigure(TimestampMixin, Base):
     @property
     def is_rate(self) -> bool:
         return self.kind == KIND_RATE
+
+    @property
+    def evidence_is_photo(self) -> bool:
+        return self.evidence_type.startswith("image/")
 
     @property
     def period_label(self) -> str:

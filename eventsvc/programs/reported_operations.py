@@ -9,7 +9,9 @@ from eventsvc.audit.operations import record as audit
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.figures import Number, fmt_figure
 from eventsvc.core.permissions import acts_for
+from eventsvc.core.storage import Storage, new_key
 from eventsvc.core.timeutil import to_local, utcnow
+from eventsvc.core.uploads import CheckedUpload
 from eventsvc.extensions import db
 from eventsvc.orgs.models import DEPARTMENT, DISTRICT, Organization, User
 from eventsvc.programs.models import KIND_RATE, Program, Target
@@ -115,6 +117,30 @@ def submit_figure(
         f"填报“{program.name}”{label} {figure.period_label}：{_describe(figure)}（{organization.label}）"
         + ("，直接审核通过" if self_approved else "，待上级审核")))
     return figure
+
+
+def attach_evidence(figure: ReportedFigure, upload: CheckedUpload, *, by: User | None,
+                    storage: Storage) -> str | None:
+    """Store a checked file as the figure's evidence; return the replaced blob's key, to delete after commit.
+
+    The blob is written before the row changes (a failed transaction leaves an unreferenced blob, never a
+    figure pointing at nothing). Once a unit above has approved the figure, its evidence is fixed too.
+    """
+    if by is not None and (not by.can_manage or not acts_for(by, figure.organization)):
+        raise OperationError("您只能为本单位或下属单位上传佐证材料", code="forbidden", field="evidence")
+    if figure.status == APPROVED and (by is None or figure.reviewed_by_id != by.id):
+        raise OperationError("该月的数字已审核，不能再更换佐证材料", code="approved", field="evidence")
+    key = new_key(f"figures/{figure.program_id}", upload.suffix)
+    storage.put(key, upload.data, upload.content_type)
+    old_key, old_name = figure.evidence_key, figure.evidence_name
+    figure.evidence_key, figure.evidence_name = key, upload.original_name[:120]
+    figure.evidence_type, figure.evidence_size = upload.content_type, upload.size
+    db.session.flush()
+    audit(by, "report.evidence", figure, summary=(
+        f"为“{figure.program.name}”{figure.label} {figure.period_label}（{figure.organization.label}）"
+        f"上传佐证材料“{figure.evidence_name}”" + (f"，替换“{old_name}”" if old_key else "")),
+        changes={"evidence": [old_name or None, figure.evidence_name], "size": [None, upload.size]})
+    return old_key
 
 
 def approve_figure(figure: ReportedFigure, *, by: User | None) -> ReportedFigure:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, union
 from sqlalchemy.orm import aliased
 
 from eventsvc.checkin.models import CheckIn
@@ -21,6 +21,7 @@ from eventsvc.events.models import PUBLISHED, Event, EventQuantity
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.progress.queries import memberships
+from eventsvc.progress.stations import station_people_by_subtree
 from eventsvc.progress.totals import Totals
 
 
@@ -155,7 +156,8 @@ def cumulative_by_month(year: int, *, scope_path: str = "", now: datetime | None
 
 def people_by_subtree(org_ids: Sequence[int], program_ids: Sequence[int], *, since: datetime, now: datetime,
                       by_program: bool) -> dict[Any, int]:
-    """Distinct named people at counted events that started within [since, now], per org subtree (and program).
+    """Distinct named people at counted events that started within [since, now] or at the programs' stations
+    in that span, per org subtree (and program).
 
     The maintained program_participant rows know only each person's first event, so a period's 人 is read
     from the check-ins themselves (one grouped query). Keys as in totals_by_subtree.
@@ -164,14 +166,19 @@ def people_by_subtree(org_ids: Sequence[int], program_ids: Sequence[int], *, sin
         return {}
     m = memberships(program_ids)
     organizer, ancestor = aliased(Organization), aliased(Organization)
-    keys = [ancestor.id, m.c.program_id] if by_program else [ancestor.id]
-    stmt = (
-        select(*keys, func.count(func.distinct(CheckIn.participant_id))).select_from(m)
+    keys = [ancestor.id.label("org_id"), m.c.program_id.label("program_id")] if by_program \
+        else [ancestor.id.label("org_id")]
+    at_events = (
+        select(*keys, CheckIn.participant_id.label("participant_id")).select_from(m)
         .join(Event, Event.id == m.c.event_id)
         .join(CheckIn, and_(CheckIn.event_id == Event.id, counted_check_in()))
         .join(organizer, organizer.id == Event.organization_id)
         .join(ancestor, organizer.path.startswith(ancestor.path))
         .where(ancestor.id.in_(org_ids), Event.status == PUBLISHED, Event.starts_at >= since, Event.starts_at <= now)
-        .group_by(*keys)
     )
+    # UNION (distinct) with the period's station visitors: one worker at an event and a station is one 人.
+    both = union(at_events, station_people_by_subtree(org_ids, program_ids=program_ids, by_program=by_program,
+                                                      since=since, now=now)).subquery("people")
+    out = [both.c.org_id, both.c.program_id] if by_program else [both.c.org_id]
+    stmt = select(*out, func.count()).group_by(*out)
     return {(tuple(row[:2]) if by_program else row[0]): row[-1] for row in db.session.execute(stmt)}

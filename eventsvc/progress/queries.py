@@ -4,7 +4,8 @@
   started (starts_at <= now). A draft was never held; a cancelled event never counts.
 - 人次 (attendances): check-ins at those counted events (one per person per event, by constraint)
   + the headcounts reported on site (现场人数) + online viewers (线上人次); a target may count only some.
-- 人 (participants): distinct people (phone numbers) across those events: named check-ins only.
+- 人 (participants): distinct people (phone numbers) across those events (named check-ins only) and the
+  program's stations (visits): one worker met at both is one 人 (UNION, not a sum).
 - A check-in held for review (待核实: one phone checked in too many people) counts for neither until an
   organizer confirms it; pages show how many wait (pending_by_program, pending_in_scope).
 - Custom units (份/个/名, 万元): the sum of the events' recorded quantities with the same label.
@@ -34,8 +35,13 @@ from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import CUSTOM, Program, Target
 from eventsvc.progress.reported import add_reported_by_program, add_reported_by_subtree
-from eventsvc.progress.series import add_series_collapse
-from eventsvc.progress.stations import add_station_visits_by_program, add_station_visits_by_subtree
+from eventsvc.progress.series import add_series_collapse, add_series_collapse_by_subtree
+from eventsvc.progress.stations import (
+    add_station_visits_by_program,
+    add_station_visits_by_subtree,
+    station_people_by_program,
+    station_people_by_subtree,
+)
 from eventsvc.progress.totals import TargetProgress, Totals, measure
 
 __all__ = ["TargetProgress", "Totals", "measure"]  # re-exported: callers import them from here
@@ -101,12 +107,16 @@ def totals_by_program(
     for pid, checkins in db.session.execute(attendances.group_by(pid_col)):  # 待核实 ones count once confirmed
         result[pid].add_attendance(checkins=checkins)
     pp = ProgramParticipant
-    people = select(pp.program_id, func.count(func.distinct(pp.participant_id))).where(
+    people = select(pp.program_id.label("program_id"), pp.participant_id.label("participant_id")).where(
         pp.program_id.in_(program_ids), pp.first_starts_at <= now)
     if scope_path:
         org = aliased(Organization)
         people = people.join(org, org.id == pp.organization_id).where(org.path.startswith(scope_path))
-    for pid, participants in db.session.execute(people.group_by(pp.program_id)):
+    # UNION (distinct): a worker met at an event and at a station of the program is one 人.
+    both = union(people, station_people_by_program(program_ids, scope_path=scope_path, since=since,
+                                                   now=now)).subquery("people")
+    for pid, participants in db.session.execute(
+            select(both.c.program_id, func.count()).group_by(both.c.program_id)):
         result[pid].participants = participants
 
     quantities = base(EventQuantity.label, func.sum(EventQuantity.value)).join(
@@ -180,7 +190,7 @@ def totals_by_subtree(
     attendances = base(func.sum(EventCount.checkins)).join(EventCount, EventCount.event_id == Event.id)
     for row in db.session.execute(attendances.group_by(*group_keys)):  # 待核实 ones count once confirmed
         result[key(row)].add_attendance(checkins=row[width])
-    for row in db.session.execute(_people_by_subtree(org_ids, program_ids, year, by_program, now)):
+    for row in db.session.execute(_people_by_subtree(org_ids, program_ids, year, by_program, now, since)):
         result[key(row)].participants = row[width]
 
     quantities = base(EventQuantity.label, func.sum(EventQuantity.value)).join(
@@ -192,17 +202,22 @@ def totals_by_subtree(
         add_reported_by_subtree(result, org_ids, program_ids, by_program=by_program, months=months)
     add_station_visits_by_subtree(result, org_ids, program_ids=program_ids, year=year, by_program=by_program,
                                   since=since, now=now)
+    # Share targets (an organization's part) count a series as one 项 as the overall targets do.
+    add_series_collapse_by_subtree(result, org_ids, m if m is not None else memberships(program_ids), now=now,
+                                   since=since, by_program=by_program, year=year)
     return result
 
 
 def _people_by_subtree(
-    org_ids: Sequence[int], program_ids: Sequence[int] | None, year: int | None, by_program: bool, now: datetime
+    org_ids: Sequence[int], program_ids: Sequence[int] | None, year: int | None, by_program: bool, now: datetime,
+    since: datetime | None = None,
 ) -> Select[*tuple[Any, ...]]:
-    """Distinct people per organization subtree (and program) from program_participant rows."""
+    """Distinct people per organization subtree (and program): program_participant rows UNION station visitors."""
     pp = ProgramParticipant
     organizer, ancestor = aliased(Organization), aliased(Organization)
-    keys = [ancestor.id, pp.program_id] if by_program else [ancestor.id]
-    stmt = (select(*keys, func.count(func.distinct(pp.participant_id)))
+    keys = [ancestor.id.label("org_id"), pp.program_id.label("program_id")] if by_program \
+        else [ancestor.id.label("org_id")]
+    stmt = (select(*keys, pp.participant_id.label("participant_id"))
             .join(organizer, organizer.id == pp.organization_id)
             .join(ancestor, organizer.path.startswith(ancestor.path))
             .where(ancestor.id.in_(org_ids), pp.first_starts_at <= now))
@@ -210,7 +225,11 @@ def _people_by_subtree(
         stmt = stmt.where(pp.program_id.in_(program_ids))
     if year is not None:
         stmt = stmt.join(Program, Program.id == pp.program_id).where(Program.year == year)
-    return stmt.group_by(*keys)
+    # UNION (distinct): a worker met at an event and at a station in the subtree is one 人.
+    both = union(stmt, station_people_by_subtree(org_ids, program_ids=program_ids, year=year, by_program=by_program,
+                                                 since=since, now=now)).subquery("people")
+    out_keys = [both.c.org_id, both.c.program_id] if by_program else [both.c.org_id]
+    return select(*out_keys, func.count()).group_by(*out_keys)
 
 
 def target_progress(

@@ -3,10 +3,11 @@
 - A visit counts for the program its station chose for the visit's year (station_program), once: the
   unique (station, person, day) constraint makes it one per person per station per local day.
 - Scope and rollup follow the station's unit, as an event's follow its organizer.
-- 人: distinct visitors across the program's stations, added to the events' distinct people (a worker
-  met both at an event and at a station counts in each part).
+- 人: distinct people across the program's events AND stations: a worker met both at an event and at a
+  station is one 人. The station_people_* selects give (keys…, participant_id) rows that progress/queries.py
+  UNIONs (distinct) with the events' program_participant rows before counting.
 
-Called from progress/queries.py's totals; two grouped queries per call, nothing per row.
+Called from progress/queries.py's totals; one grouped query per call for 人次, nothing per row.
 """
 from __future__ import annotations
 
@@ -40,19 +41,28 @@ def _visits_with_program(since: datetime | None = None, now: datetime | None = N
 def add_station_visits_by_program(result: MutableMapping[int, Totals], program_ids: Sequence[int], *,
                                   scope_path: str = "", since: datetime | None = None,
                                   now: datetime | None = None) -> None:
-    """Add each program's station visits (人次, 驿站服务) and distinct visitors (人) within `scope_path`."""
+    """Add each program's station visits (人次, 驿站服务) within `scope_path` (人: see station_people_by_program)."""
     if not program_ids:
         return
     stmt = _visits_with_program(since, now).add_columns(
-        StationProgram.program_id, func.count(StationVisit.id), func.count(func.distinct(StationVisit.participant_id))
+        StationProgram.program_id, func.count(StationVisit.id)).where(StationProgram.program_id.in_(program_ids))
+    if scope_path:
+        org = aliased(Organization)
+        stmt = stmt.join(org, org.id == Station.organization_id).where(org.path.startswith(scope_path))
+    for pid, visits in db.session.execute(stmt.group_by(StationProgram.program_id)):
+        result.setdefault(pid, Totals()).add_attendance(stations=visits)
+
+
+def station_people_by_program(program_ids: Sequence[int], *, scope_path: str = "", since: datetime | None = None,
+                              now: datetime | None = None) -> Any:
+    """Return a select of (program_id, participant_id) rows: who visited the program's stations."""
+    stmt = _visits_with_program(since, now).add_columns(
+        StationProgram.program_id.label("program_id"), StationVisit.participant_id.label("participant_id")
     ).where(StationProgram.program_id.in_(program_ids))
     if scope_path:
         org = aliased(Organization)
         stmt = stmt.join(org, org.id == Station.organization_id).where(org.path.startswith(scope_path))
-    for pid, visits, people in db.session.execute(stmt.group_by(StationProgram.program_id)):
-        totals = result.setdefault(pid, Totals())
-        totals.add_attendance(stations=visits)
-        totals.participants += people
+    return stmt
 
 
 def add_station_visits_by_subtree(result: MutableMapping[Any, Totals], org_ids: Sequence[int], *,
@@ -62,22 +72,37 @@ def add_station_visits_by_subtree(result: MutableMapping[Any, Totals], org_ids: 
     """Add station visits to each organization's subtree totals (keyed like totals_by_subtree)."""
     if not org_ids:
         return
+    stmt, keys = _subtree_visits(org_ids, program_ids=program_ids, year=year, by_program=by_program, since=since,
+                                 now=now)
+    for row in db.session.execute(stmt.add_columns(func.count(StationVisit.id)).group_by(*keys)):
+        key = (row[0], row[1]) if by_program else row[0]
+        totals = result[key] if key in result else result.setdefault(key, Totals())
+        totals.add_attendance(stations=row[-1])
+
+
+def _subtree_visits(org_ids: Sequence[int], *, program_ids: Sequence[int] | None, year: int | None,
+                    by_program: bool, since: datetime | None, now: datetime | None) -> tuple[Any, list[Any]]:
+    """Visits joined to every listed ancestor of their station's unit; the select starts with the keys."""
     station_org, ancestor = aliased(Organization), aliased(Organization)
-    keys = [ancestor.id, StationProgram.program_id] if by_program else [ancestor.id]
-    stmt = (_visits_with_program(since, now).add_columns(*keys, func.count(StationVisit.id),
-                                               func.count(func.distinct(StationVisit.participant_id)))
+    keys = [ancestor.id.label("org_id"), StationProgram.program_id.label("program_id")] if by_program \
+        else [ancestor.id.label("org_id")]
+    stmt = (_visits_with_program(since, now).add_columns(*keys)
             .join(station_org, station_org.id == Station.organization_id)
             .join(ancestor, station_org.path.startswith(ancestor.path)).where(ancestor.id.in_(org_ids)))
     if program_ids is not None:
         stmt = stmt.where(StationProgram.program_id.in_(program_ids))
     if year is not None:
         stmt = stmt.join(Program, Program.id == StationProgram.program_id).where(Program.year == year)
-    for row in db.session.execute(stmt.group_by(*keys)):
-        key = (row[0], row[1]) if by_program else row[0]
-        visits, people = row[-2], row[-1]
-        totals = result[key] if key in result else result.setdefault(key, Totals())
-        totals.add_attendance(stations=visits)
-        totals.participants += people
+    return stmt, keys
+
+
+def station_people_by_subtree(org_ids: Sequence[int], *, program_ids: Sequence[int] | None = None,
+                              year: int | None = None, by_program: bool = False, since: datetime | None = None,
+                              now: datetime | None = None) -> Any:
+    """Return a select of (org_id[, program_id], participant_id) rows: who visited stations in each subtree."""
+    stmt, _ = _subtree_visits(org_ids, program_ids=program_ids, year=year, by_program=by_program, since=since,
+                              now=now)
+    return stmt.add_columns(StationVisit.participant_id.label("participant_id"))
 
 
 def program_station_rows(program: Program, scope_path: str = "") -> list[tuple[Station, int, int]]:

@@ -1,4 +1,4 @@
-"""Per-event quantities on a ledger line and in its total row, shared by the PDF and the spreadsheet."""
+"""Per-event quantities and 人次 parts on a ledger line and its total row (shared by the PDF and xlsx)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -23,3 +23,9 @@ def sum_quantities(events: Sequence[LedgerEvent]) -> dict[str, int | float]:
         for label, v in e.quantities.items():
             total[label] = round(total.get(label, 0) + float(v), 2)
     return {k: int(v) if v.is_integer() else v for k, v in total.items()}
+
+
+def composition_text(events: Sequence[LedgerEvent], joiner: str = " + ") -> str:
+    """Return "扫码 N + 现场 M + 线上 K": the parts the events' 人次 add up from (issue 10 §3)."""
+    return joiner.join((f"扫码 {sum(e.checkins for e in events):,}", f"现场 {sum(e.onsite for e in events):,}",
+                        f"线上 {sum(e.online for e in events):,}"))

@@ -76,7 +76,7 @@ def _photo_cell(photo: BriefPhoto) -> Flowable | None:
     return Image(stream, width=width * scale, height=height * scale)
 
 
-def _photo_grid(photos: Sequence[BriefPhoto], styles: Styles) -> list[Flowable]:
+def _photo_grid(photos: Sequence[BriefPhoto], styles: Styles, heading: str = "活动照片") -> list[Flowable]:
     """Lay the photos out two per row, each with its caption underneath; a row never splits across pages."""
     cells = [(cell, photo.caption) for photo in photos[:MAX_PHOTOS] if (cell := _photo_cell(photo)) is not None]
     rows: list[Flowable] = []
@@ -93,7 +93,10 @@ def _photo_grid(photos: Sequence[BriefPhoto], styles: Styles) -> list[Flowable]:
         rows.append(table)
     if not rows:
         return []
-    return [KeepTogether([Paragraph("活动照片", styles.heading), rows[0]]), *(KeepTogether([r]) for r in rows[1:])]
+    return [KeepTogether([Paragraph(heading, styles.heading), rows[0]]), *(KeepTogether([r]) for r in rows[1:])]
+
+
+photo_grid = _photo_grid  # the monthly station report prints its photos the same way
 
 
 def _details_table(brief: EventBrief, styles: Styles) -> Table:

@@ -21,7 +21,7 @@ from reportlab.platypus import (
 from eventsvc.core.timeutil import fmt_local, utcnow
 from eventsvc.progress.queries import Totals
 from eventsvc.reports.fonts import FontInfo, pdf_font
-from eventsvc.reports.ledger_lines import quantity_text, sum_quantities
+from eventsvc.reports.ledger_lines import composition_text, quantity_text, sum_quantities
 from eventsvc.reports.pdf_layout import (
     CONTENT_W,
     GRID,
@@ -132,8 +132,9 @@ def bar_chart(bars: Sequence[OrgBar], font: str, *, percent: bool, width: float 
     return drawing
 
 
-# 序号 日期 活动名称 主办单位 地点 级别 状态 | 人次 人数 物资/金额 (held) or 取消原因 (cancelled)
-_WIDTHS = [9 * mm, 18 * mm, 38 * mm, 26 * mm, 20 * mm, 10 * mm, 12 * mm, 14 * mm, 12 * mm, 21 * mm]
+# 序号 日期 活动名称 主办单位 地点 级别 状态 | 人次 人次构成 人数 物资/金额 (held) or 取消原因 (cancelled)
+_PARTS_JOINER = "\n+ "  # one part per line: a narrow column reads better than a wrapped sum
+_WIDTHS = [8 * mm, 18 * mm, 32 * mm, 22 * mm, 18 * mm, 10 * mm, 11 * mm, 12 * mm, 22 * mm, 10 * mm, 17 * mm]
 
 
 def _events_table(events: Sequence[LedgerEvent], styles: Styles, units: dict[str, str], *,
@@ -142,7 +143,7 @@ def _events_table(events: Sequence[LedgerEvent], styles: Styles, units: dict[str
     head = ["序号", "日期", "活动名称", "主办单位", "地点", "级别", "状态"]
     widths = list(_WIDTHS[:7])
     if kind == "held":
-        head += ["人次", "人数", "物资/金额"]
+        head += ["人次", "人次构成", "人数", "物资/金额"]
         widths += _WIDTHS[7:]
     elif kind == "cancelled":
         head.append("取消原因")
@@ -154,9 +155,9 @@ def _events_table(events: Sequence[LedgerEvent], styles: Styles, units: dict[str
         row = [str(n), fmt_local(e.starts_at, "%Y-%m-%d"), fit_cell(e.title, widths[2], styles.cell),
                fit_cell(e.organizer, widths[3], styles.cell), fit_cell(e.venue, widths[4], styles.cell),
                e.level, e.status_label]
-        if kind == "held":
-            row += [_number(e.attendances), _number(e.participants),
-                    fit_cell(quantity_text(e.quantities, units), widths[9], styles.cell)]
+        if kind == "held":  # 人次 with its parts (issue 10 §3): 扫码 N + 现场 M + 线上 K
+            row += [_number(e.attendances), fit_cell(composition_text([e], _PARTS_JOINER), widths[8], styles.cell),
+                    _number(e.participants), fit_cell(quantity_text(e.quantities, units), widths[10], styles.cell)]
         elif kind == "cancelled":
             row.append(fit_cell(e.cancel_reason, widths[7], styles.cell))
         data.append(row)
@@ -166,10 +167,13 @@ def _events_table(events: Sequence[LedgerEvent], styles: Styles, units: dict[str
     style += [("ALIGN", (0, 1), (0, -1), "CENTER"), ("ALIGN", (1, 1), (1, -1), "CENTER")]
     if kind == "held":
         total = ["合计", "", f"{len(events)} 场", "", "", "", "",
-                 _number(sum(e.attendances for e in events)), _number(sum(e.participants for e in events)),
-                 fit_cell(quantity_text(sum_quantities(events), units), widths[9], styles.cell)]
+                 _number(sum(e.attendances for e in events)),
+                 fit_cell(composition_text(events, _PARTS_JOINER), widths[8], styles.cell),
+                 _number(sum(e.participants for e in events)),
+                 fit_cell(quantity_text(sum_quantities(events), units), widths[10], styles.cell)]
         data.append(total)
-        style += [("ALIGN", (7, 1), (8, -1), "RIGHT"), ("SPAN", (0, -1), (1, -1)),
+        style += [("ALIGN", (7, 1), (7, -1), "RIGHT"), ("ALIGN", (9, 1), (9, -1), "RIGHT"),
+                  ("SPAN", (0, -1), (1, -1)),
                   ("BACKGROUND", (0, -1), (-1, -1), HEAD_BG)]
     table = LongTable(data, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(style))
@@ -300,4 +304,4 @@ def build_year_overview_pdf(
              "同一人在同一场只计一次。", styles.small),
     ]
     return build_pdf(story, title=f"{overview.year} 年度工作项目进度一览", font=font, printed_at=printed_at,
-                     left_note="龙岗区总工会")
+                     left_note=f"{overview.compiler or overview.scope_label} · {overview.year} 年度工作项目进度")

@@ -203,7 +203,8 @@ def ledger_data(program: Program, user: User, *, now: datetime | None = None) ->
             organizer = f"{organizer}（联合：{joint}）"
         fig = figures[e.id]
         line = LedgerEvent(e.starts_at, e.title, organizer, venue, e.level, fig.attendances, event_id=e.id,
-                           participants=fig.participants, quantities=dict(fig.quantities))
+                           participants=fig.participants, quantities=dict(fig.quantities),
+                           checkins=fig.checkins, onsite=fig.onsite, online=fig.online)
         # The same rule as the headline (progress: published and started), so the table adds up to it.
         if e.status == CANCELLED:
             line.status_label, line.cancel_reason = "已取消", e.cancel_reason or ""
@@ -275,7 +276,8 @@ def year_overview(user: User, year: int, *, now: datetime | None = None) -> Year
         targets = {pid: [t for t in ts if t.organization_id is None] for pid, ts in targets.items()}
     share_orgs = sorted({t.organization_id for ts in targets.values() for t in ts if t.organization_id})
     by_org_program = totals_by_subtree(share_orgs, program_ids=ids, now=now, by_program=True) if share_orgs else {}
-    overview = YearOverview(year=year, scope_label=_scope_label(user))
+    overview = YearOverview(year=year, scope_label=_scope_label(user),
+                            compiler=user.organization.name if user.organization else "")
     for p in programs:
         by_org = {org_id: by_org_program.get((org_id, p.id), Totals()) for org_id in share_orgs}
         lead = "、".join(o.label for o in p.lead_departments) or p.organization.label

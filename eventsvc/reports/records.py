@@ -78,6 +78,9 @@ class LedgerEvent:
     event_id: int = 0
     participants: int = 0  # 人数: named check-ins
     quantities: dict[str, int | float] = field(default_factory=dict)  # label → amount (份/个/万元)
+    checkins: int = 0  # the parts of 人次 (issue 10 §3): 扫码签到 + 现场填报 + 线上
+    onsite: int = 0
+    online: int = 0
 
 
 @dataclass
@@ -134,6 +137,7 @@ class YearOverview:
     year: int
     scope_label: str
     programs: list[YearProgram] = field(default_factory=list)
+    compiler: str = ""  # the downloading user's unit, named in the page footer
 
 
 @dataclass

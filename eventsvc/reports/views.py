@@ -27,10 +27,11 @@ from eventsvc.reports.ledger_appendix import ledger_appendix
 from eventsvc.reports.pdf_ledger import build_ledger_pdf, build_year_overview_pdf
 from eventsvc.reports.pdf_poster import build_poster_pdf
 from eventsvc.reports.pdf_roster import build_blank_roster_pdf, build_roster_pdf
+from eventsvc.reports.streaming import iter_program_check_ins, send_spooled
 from eventsvc.reports.xlsx_export import (
     build_event_checkins_xlsx,
     build_import_template_xlsx,
-    build_ledger_xlsx,
+    write_ledger_xlsx,
 )
 from eventsvc.reports.xlsx_registrations import RegistrationRow, build_registrations_xlsx
 
@@ -175,9 +176,11 @@ def program_ledger_xlsx(program_id: int) -> Response:
     full_ok = may_export_full_phones(current_user, None) or (
         current_user.can_manage and not current_user.is_admin and _own_unit_program(program))
     mask = _mask_phones(full_ok, "项目台账 xlsx", program)
-    data = build_ledger_xlsx(queries.ledger_data(program, current_user),
-                             queries.program_check_ins(program, current_user), mask=mask)
-    return send_bytes(data, XLSX, _filename(f"{program.year}", program.name, "台账") + ".xlsx", attachment=True)
+    ledger = queries.ledger_data(program, current_user)
+    # A year's check-ins: rows fetched in batches straight into a spooled file, never a list in memory.
+    return send_spooled(lambda out: write_ledger_xlsx(out, ledger, iter_program_check_ins(program, current_user),
+                                                      mask=mask),
+                        XLSX, _filename(f"{program.year}", program.name, "台账") + ".xlsx", attachment=True)
 
 
 @bp.get("/reports/year/<int:year>.pdf")

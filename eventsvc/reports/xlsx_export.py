@@ -23,6 +23,7 @@ from eventsvc.core.textsafe import neutralize_cell
 from eventsvc.core.timeutil import to_local
 from eventsvc.reports.ledger_lines import quantity_text
 from eventsvc.reports.records import EventHeader, LedgerData, ProgramCheckIn, RosterRow
+from eventsvc.reports.xlsx_rows import PROBE, save_with_rows
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -159,26 +160,28 @@ def write_ledger_xlsx(out: IO[bytes], ledger: LedgerData, checkins: Iterable[Pro
 
     ev = _sheet(wb, "活动场次", [("序号", 6), ("日期", 12), ("活动名称", 36), ("主办单位", 22), ("地点", 24),
                                  ("级别", 8), ("状态", 8), ("人次", 8), ("取消原因", 20), ("人数", 8),
-                                 ("物资/金额", 30)])
+                                 ("物资/金额", 30), ("其中扫码签到", 12), ("其中现场填报", 12), ("其中线上", 10)])
     # Held events carry figures; planned (计划中) and cancelled ones none, as in the PDF (issue 11).
     for n, e in enumerate(list(ledger.events) + list(ledger.planned) + list(ledger.cancelled), start=1):
         held = e.status_label == "已举办"
         ev.append([n, _cell(ev, e.starts_at, DATE_FORMAT)] + [
             neutralize_cell(v) for v in (e.title, e.organizer, e.venue, e.level, e.status_label)
         ] + [e.attendances if held else None, neutralize_cell(e.cancel_reason), e.participants if held else None,
-             neutralize_cell(quantity_text(e.quantities, ledger.units)) if held else None])
+             neutralize_cell(quantity_text(e.quantities, ledger.units)) if held else None]
+            + ([e.checkins, e.onsite, e.online] if held else [None, None, None]))  # the parts of 人次 (issue 10 §3)
 
     ci = _sheet(wb, "签到明细", [("活动日期", 12), ("活动名称", 32), ("主办单位", 20), ("姓名", 12), ("手机号", 14),
                                  ("单位", 26), ("人群类别", 12), ("签到时间", 17), ("签到方式", 12),
                                  ("签退时间", 17), ("时长（分钟）", 12)])
     day, stamp = _Stamp(ci, DATE_FORMAT), _Stamp(ci, DATETIME_FORMAT)
-    for c in checkins:
-        p = c.person
-        ci.append([day(c.event_starts_at), neutralize_cell(c.event_title),
-                   neutralize_cell(c.organizer), neutralize_cell(p.name), _phone(p.phone, mask),
-                   neutralize_cell(p.workplace), neutralize_cell(p.group), stamp(p.checked_in_at),
-                   neutralize_cell(p.method_label), stamp(p.checked_out_at), p.duration_minutes])
-    wb.save(out)
+    # A probe row gives the date columns their styles; the rows themselves are written as XML (xlsx_rows).
+    ci.append([day(PROBE), *[None] * 6, stamp(PROBE), None, stamp(PROBE), None])
+    save_with_rows(wb, out, "签到明细", (
+        (to_local(c.event_starts_at), neutralize_cell(c.event_title), neutralize_cell(c.organizer),
+         neutralize_cell(c.person.name), _phone(c.person.phone, mask), neutralize_cell(c.person.workplace),
+         neutralize_cell(c.person.group), to_local(c.person.checked_in_at), neutralize_cell(c.person.method_label),
+         to_local(c.person.checked_out_at) if c.person.checked_out_at else None, c.person.duration_minutes)
+        for c in checkins))
 
 
 def build_import_template_xlsx(event: EventHeader, groups: Sequence[str]) -> bytes:

@@ -63,7 +63,7 @@
     if (data && data.error) { return data.error; }
     if (xhr.status === 413) { return "文件太大，请压缩后再上传。"; }
     if (xhr.status === 400) { return "页面已过期，请刷新页面后重新上传。"; }
-    if (xhr.status === 403) { return "您没有权限为这场活动上传文件。"; }
+    if (xhr.status === 403) { return "您没有权限在这里上传文件。"; }
     return "上传失败（" + (xhr.status || "网络中断") + "），请重试。";
   }
 

@@ -1,4 +1,4 @@
-/* Staff scanner and big screen.
+/* Staff scanner (the venue's big screen is the wall: wall.js).
  *
  * Scanner: every scan (camera, search pick, walk-in) first goes into a queue kept in localStorage,
  * each with an id made here, then the queue is posted to the sync API. If the network is down the
@@ -23,25 +23,6 @@
   function nowTime() {
     var d = new Date();
     return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2) + ":" + ("0" + d.getSeconds()).slice(-2);
-  }
-
-  /* ---------------------------------------------------------------- big screen */
-  function bigScreen(root) {
-    function set(id, v) { var el = $(id); if (el && v !== null && v !== undefined) { el.textContent = v; } }
-    function poll() {
-      fetch(root.dataset.statsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-        .then(function (data) {
-          var s = data.stats;
-          set("big-count", s.checked_in); set("big-goal", s.goal); set("big-percent", s.percent);
-          set("big-present", s.present); set("big-updated", nowTime());
-          var bar = $("big-bar"); if (bar) { bar.style.width = Math.min(100, s.percent || 0) + "%"; }
-          $("big-stale").hidden = true;
-        })
-        .catch(function () { $("big-stale").hidden = false; });
-    }
-    poll();
-    setInterval(poll, 5000);
   }
 
   /* ---------------------------------------------------------------- scanner */
@@ -336,7 +317,6 @@
     root.dataset.ready = "1";
   }
 
-  var scanRoot = $("scanner"), bigRoot = $("bigscreen");
+  var scanRoot = $("scanner");
   if (scanRoot) { scanner(scanRoot); }
-  if (bigRoot) { bigScreen(bigRoot); }
 })();

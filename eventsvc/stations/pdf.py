@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from calendar import monthrange
+from collections.abc import Sequence
 from datetime import date
 
 from reportlab.graphics import renderPDF
@@ -19,6 +20,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from eventsvc.programs.models import Program
 from eventsvc.reports.fonts import pdf_font
+from eventsvc.reports.pdf_brief import BriefPhoto, photo_grid
 from eventsvc.reports.pdf_layout import CONTENT_W, GRID, HEAD_BG, Styles, build_pdf, text
 from eventsvc.reports.pdf_poster import RED, _qr_drawing
 from eventsvc.stations.models import Station
@@ -109,8 +111,10 @@ def _table(rows: list[list[str]], widths: list[float], styles: Styles) -> Table:
     return table
 
 
-def build_station_report_pdf(station: Station, figures: MonthFigures, program: Program | None) -> bytes:
-    """Return the monthly station report: totals, the daily chart, busiest hours, services and bulk services."""
+def build_station_report_pdf(station: Station, figures: MonthFigures, program: Program | None,
+                             photos: Sequence[BriefPhoto] = ()) -> bytes:
+    """Return the monthly station report: totals, the daily chart, busiest hours, services and bulk services,
+    and the month's photos (two per row, captioned)."""
     font = pdf_font()
     styles = Styles(font)
     title = f"{station.name} {figures.year} 年 {figures.month} 月服务报告"
@@ -138,4 +142,5 @@ def build_station_report_pdf(station: Station, figures: MonthFigures, program: P
     story.append(_table(rows, [CONTENT_W * 0.5, CONTENT_W * 0.5], styles) if len(rows) > 1
                  else Paragraph("暂无服务记录。", styles.body))
     story.append(Spacer(1, 6 * mm))
+    story += photo_grid(photos, styles, heading="服务照片")
     return build_pdf(story, title=title, font=font, left_note=station.organization.name)

@@ -253,12 +253,14 @@ def visits_xlsx(station_id: int) -> ResponseReturnValue:
 @bp.get("/stations/<int:station_id>/report.pdf")
 @staff_required
 def report_pdf(station_id: int) -> ResponseReturnValue:
-    """Download the monthly station report: figures, the daily chart, services, bulk services."""
+    """Download the monthly station report: figures, the daily chart, services, bulk services, the month's photos."""
+    from eventsvc.stations.evidence import month_photos
     from eventsvc.stations.pdf import build_station_report_pdf
 
     station = get_in_scope_or_404(Station, station_id, _user())
     year, month = _month_arg(local_day())
-    data = build_station_report_pdf(station, month_figures(station, year, month), station.program_for(year))
+    data = build_station_report_pdf(station, month_figures(station, year, month), station.program_for(year),
+                                    month_photos(station, year, month))
     return _download(data, PDF, f"{station.name}-{year}年{month}月服务报告.pdf")
 
 

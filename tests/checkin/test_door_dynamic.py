@@ -64,11 +64,11 @@ def test_cancelled_dynamic_event_answers_cancelled_first(app, client, tree, dyna
 def test_cancelled_event_page_has_no_refresh_poster_or_screen_buttons(client, login, tree, dynamic):
     login(tree["org_a"])
     before = client.get(f"/events/{dynamic.id}").get_data(as_text=True)
-    assert "自动刷新" in before and f"/events/{dynamic.id}/screen" in before and "poster.pdf" in before
+    assert "自动刷新" in before and f"/events/{dynamic.id}/wall" in before and "poster.pdf" in before
     cancel_event(dynamic, by=tree["org_a"], reason="暴雨")
     db.session.commit()
     after = client.get(f"/events/{dynamic.id}").get_data(as_text=True)
     assert "已取消" in after
-    for gone in ("自动刷新", f"/events/{dynamic.id}/screen", "poster.pdf", f"/events/{dynamic.id}/qr\"",
+    for gone in ("自动刷新", f"/events/{dynamic.id}/wall", "poster.pdf", f"/events/{dynamic.id}/qr\"",
                  f"/events/{dynamic.id}/scanner"):
         assert gone not in after, gone

@@ -36,7 +36,7 @@ def test_checker_lands_on_today_with_buttons_and_count(client, tree, create_even
     for absent in ("后天以后的活动", "未发布的草稿", "坂田的活动"):
         assert absent not in html
     assert f'/events/{today.id}/scanner"' in html and f'/events/{today.id}/scanner#walkin-box"' in html
-    assert f'/events/{today.id}/screen"' in html and f'/events/{tomorrow.id}/scanner"' in html
+    assert f'/events/{today.id}/wall"' in html and f'/events/{tomorrow.id}/scanner"' in html  # wall: no redirect
     assert "扫码核销" in html and "现场登记" in html and "大屏" in html
     assert '>3</b> 人次' in html
     # The cancelled event is listed, marked, with no buttons.

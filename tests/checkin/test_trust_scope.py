@@ -72,3 +72,20 @@ def test_staff_of_the_first_unit_and_district_staff_may_correct(tree, create_eve
     assert person.name == "王区总"
     upsert_participant("王平湖", PHONE, "平湖", by=tree["org_a"], organization=tree["a"])
     assert person.name == "王区总" and person.workplace == "坂田新单位"
+
+
+def test_event_page_search_never_matches_stored_details_outside_edit_scope(
+        login, client, tree, create_event, create_program):
+    _known_in_bantian(tree, create_event, create_program)
+    pinghu = create_event(program=create_program(org=tree["a"]), org=tree["a"])
+    login(tree["checker_a"])
+    client.post(f"/events/{pinghu.id}/walk-in", data={"name": "王平湖", "phone": PHONE, "workplace": "平湖某店"},
+                follow_redirects=True)  # the flash "已为 王平湖 签到" is shown here, not on the searches below
+    for q in ("坂田", "王坂田", "物流"):  # 坂田's stored name and workplace: not the checker's to see
+        page = text(client.get(f"/events/{pinghu.id}?q={q}"))
+        assert "没有找到匹配的签到记录" in page and "王平湖" not in page and "王坂田" not in page
+    assert "王平湖" in text(client.get(f"/events/{pinghu.id}?q=平湖某"))  # what was typed here matches
+    assert "王平湖" in text(client.get(f"/events/{pinghu.id}?q=1234"))  # the last digits still do
+    login(tree["admin"])  # district staff may see the stored details: they match
+    page = text(client.get(f"/events/{pinghu.id}?q=王坂田"))
+    assert "王平湖" in page and "没有找到匹配的签到记录" not in page

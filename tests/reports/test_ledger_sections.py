@@ -71,10 +71,11 @@ def test_total_row_and_per_event_figures(client, login, tree, create_program, cr
     program = _program(tree, create_program, create_event, create_participant, create_check_in)
     login(tree["district_viewer"])
     text = pdf_text(client.get(f"/programs/{program.id}/ledger.pdf").data)
-    assert "状态" in text and "人数" in text and "物资/金额" in text
+    assert "状态" in text and "人次构成" in text and "人数" in text and "物资/金额" in text
     # a1: 2 check-ins, 2 people, its quantities with units; the total row sums the held events only.
-    assert "已举办22慰问金1.25万元；清凉礼包300份" in text
-    assert "合计3场164慰问金1.25万元；清凉礼包500份" in text
+    assert "已举办2扫码2+现场0+线上02慰问金1.25万元；清凉礼包300份" in text
+    assert "已举办13扫码1+现场12+线上01" in text  # a2: a headcount beside one scan (issue 10 §3)
+    assert "合计3场16扫码4+现场12+线上04慰问金1.25万元；清凉礼包500份" in text
 
 
 def test_planned_and_cancelled_sections_carry_no_figures(client, login, tree, create_program, create_event,
@@ -119,7 +120,9 @@ def test_ledger_xlsx_lists_sections_and_total_row(client, login, tree, create_pr
     by_title = {r[2]: r for r in rows}
     assert by_title["下周的慰问"][6:8] == ("计划中", None)  # no 人次 for an event not held
     assert by_title["台风停办的一场"][6] == "已取消"
-    assert by_title["平湖环卫工人慰问"][7:] == (2, None, 2, "慰问金 1.25 万元；清凉礼包 300 份")
+    assert by_title["平湖环卫工人慰问"][7:] == (2, None, 2, "慰问金 1.25 万元；清凉礼包 300 份", 2, 0, 0)
+    assert by_title["白坭坑社区送清凉"][7] == 13 and by_title["白坭坑社区送清凉"][11:] == (1, 12, 0)  # 人次 parts
+    assert not any(by_title["下周的慰问"][11:])  # its early headcount (40) is not counted
 
 
 def test_appendix_adds_each_held_events_brief_when_asked(client, login, tree, create_program, create_event,

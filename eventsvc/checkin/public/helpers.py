@@ -8,6 +8,7 @@ from flask import current_app, redirect, render_template, session, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from eventsvc.checkin.event_cache import cached_event_by_code
 from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.models import CheckIn, Registration
 from eventsvc.checkin.operations import GROUPS
@@ -15,13 +16,12 @@ from eventsvc.checkin.public.device import current_device
 from eventsvc.checkin.queries import existing_check_in, find_participant
 from eventsvc.checkin.tokens import seal, unseal
 from eventsvc.events.models import Event
-from eventsvc.events.queries import event_by_code
 from eventsvc.extensions import db
 
 
 def event_or_none(code: str) -> Event | None:
-    """Find the event by its public code; codes are lowercase, but a typed one may not be."""
-    return event_by_code(code) or (event_by_code(code.lower()) if code != code.lower() else None)
+    """Find the event by its public code (per-process cache); codes are lowercase, a typed one may not be."""
+    return cached_event_by_code(code) or (cached_event_by_code(code.lower()) if code != code.lower() else None)
 
 
 def remembered_person() -> dict[str, str] | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
 
 from eventsvc.checkin.forms import PersonForm
@@ -26,6 +26,7 @@ from eventsvc.checkin.operations import (
 )
 from eventsvc.checkin.queries import (
     STATUS_FILTERS,
+    check_in_matches,
     check_ins_by_participant,
     counted_check_in,
     event_stats,
@@ -86,23 +87,23 @@ def _live(event: Event) -> dict[str, Any]:
     }
 
 
-def _attendee_query(event: Event, q: str) -> Select[CheckIn]:
-    """Select the event's check-ins, newest first, optionally by name or the phone's last digits."""
+def _attendee_query(event: Event, q: str, viewer: User) -> Select[CheckIn]:
+    """Select the event's check-ins, newest first, optionally by the phone's last digits or by what the
+    viewer is shown (stored names of people outside their edit scope never match: check_in_matches)."""
     stmt = select(CheckIn).join(CheckIn.participant).where(CheckIn.event_id == event.id)
     if q:
         digits = q.replace(" ", "")
         if digits.isdigit():
             stmt = stmt.where(Participant.phone.endswith(digits, autoescape=True))
         else:
-            stmt = stmt.where(or_(Participant.name.contains(q, autoescape=True),
-                                  Participant.workplace.contains(q, autoescape=True)))
+            stmt = stmt.where(check_in_matches(q, viewer))
     return stmt.order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())
 
 
 def _render_event_page(event: Event, walk_in: PersonForm | None = None) -> str:
     q = request.args.get("q", "").strip()[:40]
     page, per_page = page_args()
-    pagination = db.paginate(_attendee_query(event, q), page=page, per_page=per_page, error_out=False)
+    pagination = db.paginate(_attendee_query(event, q, _user()), page=page, per_page=per_page, error_out=False)
     opens, closes = event.window(current_app.config.get("CHECKIN_OPENS_MINUTES_BEFORE", 60))
     can_walk_in = can_check_in_at(_user(), event.organization) and event.status != CANCELLED
     return render_template(
@@ -197,7 +198,8 @@ def list_registrations(event_id: int) -> str:
     rows = [(reg, checks.get(reg.participant_id)) for reg in pagination.items]
     return render_template("checkin/registrations.html", event=event, pagination=pagination, rows=rows,
                            status=status, q=q, filters=STATUS_FILTERS, stats=event_stats(event),
-                           form=PersonForm(formdata=None), groups=GROUPS)
+                           form=PersonForm(formdata=None), groups=GROUPS,
+                           can_scan=can_check_in_at(_user(), event.organization) and event.status != CANCELLED)
 
 
 @bp.route("/events/<int:event_id>/registrations", methods=["POST"])

@@ -1,0 +1,71 @@
+"""Events by code on the workers' pages come from a per-process cache that notices every change."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event as sa_event
+
+from eventsvc.checkin.event_cache import cached_event_by_code, forget_cached_events
+from eventsvc.checkin.models import CheckIn
+from eventsvc.events.operations import cancel_event, update_event
+
+PERSON = {"name": "张三", "phone": "13812345678", "workplace": "美团配送龙岗站", "group": "外卖员", "consent": "y"}
+
+
+@pytest.fixture
+def statements(db) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """Collect the SQL statements run while the test body runs."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", note)
+    yield seen
+    sa_event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_a_cached_event_costs_one_stamp_read(db, create_event, statements):  # type: ignore[no-untyped-def]
+    forget_cached_events()
+    event = create_event(title="法律宣讲")
+    event_id, code = event.id, event.code
+    db.session.expunge_all()
+    assert cached_event_by_code(code).title == "法律宣讲"  # a miss: stamp, then the row
+    db.session.remove()
+    statements.clear()
+    hit = cached_event_by_code(code)
+    assert hit is not None and hit.id == event_id and hit.title == "法律宣讲" and hit in db.session
+    event_reads = [s for s in statements if "FROM event" in s]
+    assert len(event_reads) == 1 and event_reads[0].startswith("SELECT id, updated_at FROM event")  # not the row
+    assert cached_event_by_code("nosuchcode") is None
+
+
+def test_pages_see_a_change_at_once(db, client, create_event):  # type: ignore[no-untyped-def]
+    forget_cached_events()
+    event = create_event(title="旧标题")
+    assert "旧标题" in client.get(f"/c/{event.code}").get_data(as_text=True)
+    update_event(event, by=None, title="新标题")
+    db.session.commit()
+    assert "新标题" in client.get(f"/c/{event.code}").get_data(as_text=True)
+    cancel_event(event, by=None, reason="台风")
+    code = event.code
+    db.session.commit()
+    db.session.expunge_all()  # the page must learn the cancel from the database, not this session
+    resp = client.post(f"/c/{code}", data=PERSON, follow_redirects=True)
+    assert "已取消" in resp.get_data(as_text=True)
+    assert db.session.query(CheckIn).count() == 0
+
+
+def test_a_check_in_through_a_cached_event_is_stored(db, client, create_event):  # type: ignore[no-untyped-def]
+    forget_cached_events()
+    event = create_event()
+    event_id, code = event.id, event.code
+    client.get(f"/c/{code}")  # fills the cache
+    db.session.expunge_all()
+    resp = client.post(f"/c/{code}", data=PERSON, follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "签到成功" in html and '<strong class="ordinal">1</strong>' in html
+    stored = db.session.query(CheckIn).one()
+    assert stored.event_id == event_id

@@ -1,0 +1,74 @@
+"""Upgrading a database that already holds check-ins fills the maintained counts (migration c016)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_migrate import upgrade
+from sqlalchemy import select, text
+
+from eventsvc import create_app
+from eventsvc.checkin.counters import ProgramParticipant
+from eventsvc.extensions import db
+from eventsvc.progress.counters import verify
+from tests.core.test_migrations import empty_database_url  # noqa: F401  (fixture)
+
+BEFORE_COUNTERS = "a1c0c0a1c015"
+T0 = datetime(2026, 3, 1, 1, 0)
+
+
+def _insert(table: str, **values: Any) -> None:
+    names = ", ".join(values)
+    marks = ", ".join(f":{k}" for k in values)
+    db.session.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)
+
+
+def _old_rows() -> None:
+    """Two units, two programs, three events (one cancelled, one counting toward both programs), check-ins."""
+    stamp = {"created_at": T0, "updated_at": T0}
+    for oid, path in ((1, "/1/"), (2, "/1/2/")):
+        _insert("organization", id=oid, name=f"单位{oid}", short_name=f"单位{oid}", kind="district", path=path,
+                sort_order=0, is_active=True, **stamp)
+    for pid in (1, 2):
+        _insert("program", id=pid, year=2026, name=f"项目{pid}", category="", description="", plan_item="",
+                organization_id=1, **stamp)
+    for eid, pid, oid, status, day in ((1, 1, 1, "published", 5), (2, 2, 2, "published", 2),
+                                       (3, 1, 1, "cancelled", 1)):
+        starts = T0 + timedelta(days=day)
+        _insert("event", id=eid, code=f"old{eid}", program_id=pid, organization_id=oid, title=f"活动{eid}",
+                description="", level="district", kind="", starts_at=starts, ends_at=starts + timedelta(hours=2),
+                venue_name="驿站", venue_address="", target_groups="", status=status, cancel_reason="",
+                registration_mode="off", waitlist_enabled=False, requires_registration=False, qr_mode="static",
+                checkout_enabled=False, **stamp)
+    _insert("event_program", event_id=1, program_id=2)
+    for n in range(1, 5):
+        _insert("participant", id=n, phone=f"1390000000{n}", name=f"职工{n}", workplace="", group_label="", **stamp)
+    rows = [(1, 1, "self", "ok", None), (1, 2, "staff", "ok", None), (1, 3, "self", "pending", None),
+            (1, 4, "manual", "ok", T0), (2, 1, "import", "ok", None), (2, 2, "self", "confirmed", None),
+            (3, 1, "self", "ok", None)]
+    for eid, person, method, status, voided in rows:
+        _insert("check_in", event_id=eid, participant_id=person, checked_in_at=T0 + timedelta(days=eid),
+                method=method, status=status, voided_at=voided)
+    db.session.commit()
+
+
+def test_upgrade_fills_the_counts_from_existing_rows(empty_database_url: str) -> None:  # noqa: F811
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision=BEFORE_COUNTERS)
+        _old_rows()
+        upgrade()
+        counts = {r[0]: tuple(r[1:]) for r in db.session.execute(text(
+            "SELECT event_id, seq, checkins, pending, by_self, by_staff, by_manual, by_import FROM event_count"))}
+        # seq counts every row kept; 人次 leave out the pending and the voided (作废) ones.
+        assert counts == {1: (4, 2, 1, 1, 1, 0, 0), 2: (2, 2, 0, 1, 0, 0, 1), 3: (1, 1, 0, 1, 0, 0, 0)}
+        pp = ProgramParticipant
+        people = db.session.execute(select(pp.program_id, pp.organization_id, pp.participant_id,
+                                           pp.first_starts_at))
+        e1, e2 = T0 + timedelta(days=5), T0 + timedelta(days=2)
+        # Event 1 counts toward both programs; the cancelled event 3 toward none.
+        assert {tuple(r) for r in people} == {(1, 1, 1, e1), (1, 1, 2, e1), (2, 1, 1, e1), (2, 1, 2, e1),
+                                             (2, 2, 1, e2), (2, 2, 2, e2)}
+        assert verify().lines == []
+        db.session.remove()
+        db.engine.dispose()
