@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_sqlalchemy import SQLAlchemy
@@ -18,6 +19,12 @@ from eventsvc.extensions import db as _db
 from eventsvc.extensions import limiter
 from tests.factories import *  # noqa: F403  (factory fixtures)
 from tests.factories import TEST_PASSWORD
+
+# In CI (CI=true) the property tests draw the same examples every run, so a red build is reproducible and
+# never a matter of chance; locally they explore new examples each run.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

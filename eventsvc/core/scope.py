@@ -6,6 +6,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 from flask import abort
 
+from eventsvc.core.inputs import MAX_ID
 from eventsvc.extensions import db
 
 T = TypeVar("T")
@@ -19,7 +20,8 @@ def get_in_scope_or_404(
     model: type[T], object_id: int, user: ScopedUser, *, visible: Callable[[T], bool] | None = None
 ) -> T:
     """Return `model` row `object_id` if the user may see it; by default "may see" means it reaches its organization."""
-    obj = db.session.get(model, object_id)
+    # Ids from forms and JSON reach here too: one beyond the INTEGER range would be a database error, not a 404.
+    obj = db.session.get(model, object_id) if 1 <= object_id <= MAX_ID else None
     if obj is None:
         abort(404)
     # Without `visible`, the model is one with an `organization` (events, programs, ...).

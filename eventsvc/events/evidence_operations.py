@@ -5,6 +5,9 @@ without its file) and deleted by the caller only after the deleting transaction 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import select
 
 from eventsvc.audit.operations import record as audit
@@ -34,16 +37,28 @@ def add_attachment(event: Event, upload: CheckedUpload, *, by: User | None, stor
                    caption: str = "") -> EventAttachment:
     """Store a checked upload (and its thumbnail) and attach it to the event."""
     _check_manager(by, event)
+    return attach_upload(upload, f"evidence/{event.id}", storage=storage, by=by, caption=caption, event=event,
+                         room=(attachment_count(event), MAX_ATTACHMENTS_PER_EVENT, "每场活动"), action="event.attach",
+                         subject=event, summary=lambda what, name: f"为活动“{event.title}”上传{what}“{name}”")
+
+
+def attach_upload(upload: CheckedUpload, prefix: str, *, storage: Storage, by: User | None, caption: str,
+                  room: tuple[int, int, str], action: str, subject: Any, summary: Callable[[str, str], str],
+                  event: Event | None = None, station: Any = None) -> EventAttachment:
+    """Store a checked upload under `prefix` as a file of the event or station, audited on `subject`;
+    `room` is (files it has, files it may have, 每… for the refusal); `summary(what, name)` words the audit."""
     caption = _clean_caption(caption)
-    if attachment_count(event) >= MAX_ATTACHMENTS_PER_EVENT:
-        raise OperationError(f"每场活动最多保存 {MAX_ATTACHMENTS_PER_EVENT} 个文件，请先删除不需要的。",
-                             code="too_many", field="file")
-    item = stored_attachment(upload, f"evidence/{event.id}", storage=storage, by=by, caption=caption)
-    item.event = event
+    count, limit, per = room
+    if count >= limit:
+        raise OperationError(f"{per}最多保存 {limit} 个文件，请先删除不需要的。", code="too_many", field="file")
+    item = stored_attachment(upload, prefix, storage=storage, by=by, caption=caption)
+    if event is not None:
+        item.event = event
+    if station is not None:
+        item.station = station
     db.session.add(item)
     db.session.flush()
-    what = "照片" if item.is_photo else "文档"
-    audit(by, "event.attach", event, summary=f"为活动“{event.title}”上传{what}“{item.original_name}”",
+    audit(by, action, subject, summary=summary("照片" if item.is_photo else "文档", item.original_name),
           changes={"attachment_id": [None, item.id], "size": [None, item.size]})
     return item
 
@@ -70,11 +85,6 @@ def _event_of(item: EventAttachment) -> Event:
     if item.event is None:
         raise OperationError("该文件不属于活动", code="not_found")
     return item.event
-
-
-def clean_caption(caption: str) -> str:
-    """Collapse whitespace and refuse a caption longer than MAX_CAPTION."""
-    return _clean_caption(caption)
 
 
 def _clean_caption(caption: str) -> str:
@@ -108,9 +118,16 @@ def set_caption(item: EventAttachment, caption: str, *, by: User | None) -> Even
     """Change the caption printed under a photo (on the page and on the 简报)."""
     event = _event_of(item)
     _check_manager(by, event)
+    return change_caption(item, caption, by=by, action="event.caption", subject=event,
+                          summary=f"修改活动“{event.title}”的文件说明")
+
+
+def change_caption(item: EventAttachment, caption: str, *, by: User | None, action: str, subject: Any,
+                   summary: str) -> EventAttachment:
+    """Set a checked caption and audit the change on `subject` (the event or station that owns the file)."""
     new = _clean_caption(caption)
     if new != item.caption:
-        audit(by, "event.caption", event, summary=f"修改活动“{event.title}”的文件说明",
+        audit(by, action, subject, summary=summary,
               changes={"caption": [item.caption, new], "attachment_id": [item.id, item.id]})
         item.caption = new
         db.session.flush()
@@ -121,10 +138,17 @@ def delete_attachment(item: EventAttachment, *, by: User | None) -> list[str]:
     """Delete the row and return the storage keys to remove once the transaction has committed."""
     event = _event_of(item)
     _check_manager(by, event)
-    keys = [k for k in (item.storage_key, item.thumb_key) if k]
     what = "照片" if item.is_photo else "文档"
-    audit(by, "event.detach", event, summary=f"删除活动“{event.title}”的{what}“{item.original_name}”"
-          + ("（封面）" if item.is_cover else ""), changes={"attachment_id": [item.id, None]})
+    return remove_attachment(item, by=by, action="event.detach", subject=event,
+                             summary=f"删除活动“{event.title}”的{what}“{item.original_name}”"
+                             + ("（封面）" if item.is_cover else ""))
+
+
+def remove_attachment(item: EventAttachment, *, by: User | None, action: str, subject: Any,
+                      summary: str) -> list[str]:
+    """Audit on `subject` and delete the row; return the storage keys to remove once the transaction commits."""
+    keys = [k for k in (item.storage_key, item.thumb_key) if k]
+    audit(by, action, subject, summary=summary, changes={"attachment_id": [item.id, None]})
     db.session.delete(item)
     db.session.flush()
     return keys

@@ -13,12 +13,19 @@ from werkzeug.wrappers import Response
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import MANAGE_ROLES, can_manage_org, require, roles_required, staff_required, wants_json
 from eventsvc.core.scope import get_in_scope_or_404
-from eventsvc.core.storage import StorageError, get_storage, send_stored
+from eventsvc.core.storage import StorageError, get_storage
 from eventsvc.core.uploads import MB, CheckedUpload, UploadLimits, UploadRejected, check_upload
 from eventsvc.events import evidence_operations as evidence
 from eventsvc.events import operations as event_ops
-from eventsvc.events.evidence_forms import CaptionForm, ConfirmForm, SummaryForm, summary_form_data
+from eventsvc.events.evidence_forms import ConfirmForm, SummaryForm, summary_form_data
 from eventsvc.events.evidence_models import EventAttachment
+from eventsvc.events.evidence_pages import (
+    commit_or_flash,
+    confirm_delete,
+    save_caption,
+    send_attachment,
+    send_thumbnail,
+)
 from eventsvc.events.evidence_queries import attachment_count, event_documents, event_photos, summary_text
 from eventsvc.events.models import CANCELLED, Event
 from eventsvc.extensions import db
@@ -143,23 +150,18 @@ def save_uploads(attach: Callable[[CheckedUpload], EventAttachment]
 @staff_required
 def attachment_file(event_id: int, attachment_id: int) -> Response:
     """Send a file to a user whose scope covers the event: photos inline, documents as downloads."""
-    item = _attachment(event_id, attachment_id)
-    download = not item.is_photo or request.args.get("download") == "1"
-    return send_stored(item.storage_key, content_type=item.content_type, download_name=item.original_name,
-                       as_attachment=download)
+    return send_attachment(_attachment(event_id, attachment_id))
 
 
 @bp.route("/events/<int:event_id>/evidence/<int:attachment_id>/thumb")
 @staff_required
 def attachment_thumb(event_id: int, attachment_id: int) -> Response:
     """Send a photo's thumbnail (same scope rule as the file)."""
-    item = _attachment(event_id, attachment_id)
-    require(item.thumb_key is not None)
-    return send_stored(item.thumb_key or "", content_type="image/jpeg", download_name=f"thumb-{item.id}.jpg")
+    return send_thumbnail(_attachment(event_id, attachment_id))
 
 
-def _back(event_id: int) -> Response:
-    return redirect(url_for("evidence.show_evidence", event_id=event_id) + "#photos")
+def _back_url(event_id: int) -> str:
+    return url_for("evidence.show_evidence", event_id=event_id) + "#photos"
 
 
 @bp.route("/events/<int:event_id>/evidence/<int:attachment_id>/cover", methods=["POST"])
@@ -167,15 +169,8 @@ def _back(event_id: int) -> Response:
 def set_cover(event_id: int, attachment_id: int) -> Response:
     """Make a photo the event's cover."""
     item = _attachment(event_id, attachment_id, manage=True)
-    try:
-        evidence.set_cover(item, by=_user())
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash("已设为封面照片。", "success")
-    return _back(event_id)
+    commit_or_flash(lambda: evidence.set_cover(item, by=_user()), "已设为封面照片。")
+    return redirect(_back_url(event_id))
 
 
 @bp.route("/events/<int:event_id>/evidence/<int:attachment_id>/caption", methods=["POST"])
@@ -183,19 +178,8 @@ def set_cover(event_id: int, attachment_id: int) -> Response:
 def set_caption(event_id: int, attachment_id: int) -> Response:
     """Change a file's caption."""
     item = _attachment(event_id, attachment_id, manage=True)
-    form = CaptionForm()
-    if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "error")
-        return _back(event_id)
-    try:
-        evidence.set_caption(item, form.caption.data or "", by=_user())
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash("说明已保存。", "success")
-    return _back(event_id)
+    return save_caption(item, lambda it, caption: evidence.set_caption(it, caption, by=_user()),
+                        _back_url(event_id))
 
 
 @bp.route("/events/<int:event_id>/evidence/<int:attachment_id>/delete", methods=["GET", "POST"])
@@ -203,30 +187,8 @@ def set_caption(event_id: int, attachment_id: int) -> Response:
 def delete_attachment(event_id: int, attachment_id: int) -> ResponseReturnValue:
     """Confirm, then delete a file (its blobs go once the deletion is committed)."""
     item = _attachment(event_id, attachment_id, manage=True)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        name = item.original_name
-        try:
-            keys = evidence.delete_attachment(item, by=_user())
-        except OperationError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return _back(event_id)
-        db.session.commit()
-        remove_blobs(keys)
-        flash(f"已删除“{name}”。", "success")
-        return _back(event_id)
-    return render_template("events/evidence_delete.html", event=item.event, item=item, form=form)
-
-
-def remove_blobs(keys: list[str]) -> None:
-    """Delete the blobs of rows whose deletion has committed."""
-    storage = get_storage()
-    for key in keys:
-        try:
-            storage.delete(key)
-        except StorageError:  # the row is gone; an orphaned blob is harmless and logged
-            current_app.logger.exception("evidence delete: blob %s not removed", key)
+    return confirm_delete(item, lambda it: evidence.delete_attachment(it, by=_user()), _back_url(event_id),
+                          "events/evidence_delete.html", event=item.event)
 
 
 @bp.route("/events/<int:event_id>/summary", methods=["GET", "POST"])

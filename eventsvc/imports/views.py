@@ -1,7 +1,7 @@
 """Import pages: upload → preview (stored, nothing else written) → confirm (one transaction)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,12 +14,15 @@ from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
 from eventsvc.imports import operations, queries
+from eventsvc.imports.kinds import ImportKind
 from eventsvc.imports.roster import ROSTER
 from eventsvc.imports.xlsx import NOT_XLSX, ImportFileError
+from eventsvc.orgs.models import User
 
 bp = Blueprint("imports", __name__)
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+T = TypeVar("T")
 
 
 def _max_bytes() -> int:
@@ -75,15 +78,28 @@ def confirm_checkins(event_id: int) -> Response:
     """Write the preview's new rows as check-ins in one transaction: all of them or none."""
     event = get_in_scope_or_404(Event, event_id, current_user)
     again = url_for("imports.import_checkins", event_id=event.id)
-    record = queries.find_preview(request.form.get("token", ""), kind=ROSTER.name, object_id=event.id,
-                                  user=current_user)
+    done = confirm_preview(ROSTER, event, event.id, by=current_user, again=again, what="check-ins",
+                           failed="导入失败，没有写入任何记录，请稍后重试。", purge_when_gone=True)
+    if isinstance(done, Response):
+        return done
+    skipped = f"，跳过 {done.skipped} 行（重复或有误）。" if done.skipped else "。"
+    flash(f"已导入 {done.added} 条签到记录{skipped}", "success")
+    return redirect(url_for("checkin_staff.event_page", event_id=event.id))
+
+
+def confirm_preview(kind: ImportKind[T], target: T, object_id: int, *, by: User, again: str, what: str,
+                    failed: str, purge_when_gone: bool = False) -> operations.Confirmed | Response:
+    """Confirm the posted preview token in one transaction (also for the admin sheets in orgs/admin/sheets.py);
+    on a gone preview, a refusal or a failure, flash why and answer the redirect to `again`."""
+    record = queries.find_preview(request.form.get("token", ""), kind=kind.name, object_id=object_id, user=by)
     if record is None:
-        operations.purge_expired_previews()
-        db.session.commit()
+        if purge_when_gone:
+            operations.purge_expired_previews()
+            db.session.commit()
         flash(operations.PREVIEW_GONE, "warning")
         return redirect(again)
     try:
-        done = operations.confirm_import(ROSTER, event, event.id, record, by=current_user)
+        done = operations.confirm_import(kind, target, object_id, record, by=by)
         db.session.commit()
     except OperationError as exc:
         db.session.rollback()
@@ -91,9 +107,7 @@ def confirm_checkins(event_id: int) -> Response:
         return redirect(again)
     except SQLAlchemyError:
         db.session.rollback()
-        current_app.logger.exception("import of check-ins failed; rolled back")
-        flash("导入失败，没有写入任何记录，请稍后重试。", "error")
+        current_app.logger.exception("import of %s failed; rolled back", what)
+        flash(failed, "error")
         return redirect(again)
-    skipped = f"，跳过 {done.skipped} 行（重复或有误）。" if done.skipped else "。"
-    flash(f"已导入 {done.added} 条签到记录{skipped}", "success")
-    return redirect(url_for("checkin_staff.event_page", event_id=event.id))
+    return done

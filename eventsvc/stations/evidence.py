@@ -11,14 +11,13 @@ from datetime import date, datetime, time
 from flask import current_app
 from sqlalchemy import func, select
 
-from eventsvc.audit.operations import record as audit
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import can_manage_org
 from eventsvc.core.storage import Storage, StorageError, get_storage
 from eventsvc.core.timeutil import from_local
 from eventsvc.core.uploads import CheckedUpload
 from eventsvc.events.evidence_models import DOCUMENT, PHOTO, EventAttachment
-from eventsvc.events.evidence_operations import clean_caption, stored_attachment
+from eventsvc.events.evidence_operations import attach_upload, change_caption, remove_attachment
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
 from eventsvc.reports.pdf_brief import MAX_PHOTOS, BriefPhoto
@@ -48,44 +47,27 @@ def add_station_attachment(station: Station, upload: CheckedUpload, *, by: User 
                            caption: str = "") -> EventAttachment:
     """Store a checked upload (and its thumbnail) and attach it to the station."""
     _check_manager(by, station)
-    caption = clean_caption(caption)
-    if station_attachment_count(station) >= MAX_ATTACHMENTS_PER_STATION:
-        raise OperationError(f"每个服务阵地最多保存 {MAX_ATTACHMENTS_PER_STATION} 个文件，请先删除不需要的。",
-                             code="too_many", field="file")
-    item = stored_attachment(upload, f"stations/{station.id}", storage=storage, by=by, caption=caption)
-    item.station = station
-    db.session.add(item)
-    db.session.flush()
-    what = "照片" if item.is_photo else "文档"
-    audit(by, "station.attach", station, summary=f"为服务阵地“{station.name}”上传{what}“{item.original_name}”",
-          changes={"attachment_id": [None, item.id], "size": [None, item.size]})
-    return item
+    room = (station_attachment_count(station), MAX_ATTACHMENTS_PER_STATION, "每个服务阵地")
+    return attach_upload(upload, f"stations/{station.id}", storage=storage, by=by, caption=caption, station=station,
+                         room=room, action="station.attach", subject=station,
+                         summary=lambda what, name: f"为服务阵地“{station.name}”上传{what}“{name}”")
 
 
 def set_station_caption(item: EventAttachment, caption: str, *, by: User | None) -> EventAttachment:
     """Change the caption printed under a station photo (on the page and in the monthly report)."""
     station = _station_of(item)
     _check_manager(by, station)
-    new = clean_caption(caption)
-    if new != item.caption:
-        audit(by, "station.caption", station, summary=f"修改服务阵地“{station.name}”的文件说明",
-              changes={"caption": [item.caption, new], "attachment_id": [item.id, item.id]})
-        item.caption = new
-        db.session.flush()
-    return item
+    return change_caption(item, caption, by=by, action="station.caption", subject=station,
+                          summary=f"修改服务阵地“{station.name}”的文件说明")
 
 
 def delete_station_attachment(item: EventAttachment, *, by: User | None) -> list[str]:
     """Delete the row and return the storage keys to remove once the transaction has committed."""
     station = _station_of(item)
     _check_manager(by, station)
-    keys = [k for k in (item.storage_key, item.thumb_key) if k]
     what = "照片" if item.is_photo else "文档"
-    audit(by, "station.detach", station, summary=f"删除服务阵地“{station.name}”的{what}“{item.original_name}”",
-          changes={"attachment_id": [item.id, None]})
-    db.session.delete(item)
-    db.session.flush()
-    return keys
+    return remove_attachment(item, by=by, action="station.detach", subject=station,
+                             summary=f"删除服务阵地“{station.name}”的{what}“{item.original_name}”")
 
 
 def station_photos(station: Station, *, month: tuple[int, int] | None = None,

@@ -4,19 +4,16 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import ADMIN, roles_required
 from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.extensions import db
-from eventsvc.imports import operations as imports_ops
-from eventsvc.imports import queries as imports_queries
 from eventsvc.imports.org_sheet import ORG_SHEET, build_org_sheet
-from eventsvc.imports.views import _max_bytes, _read_upload
+from eventsvc.orgs.admin.sheets import XLSX, confirm_sheet, form_error, preview_page
 from eventsvc.orgs.admin.units_forms import ConfirmForm, MoveForm, UnitForm, kind_value, split_kind
 from eventsvc.orgs.admin.units_queries import parent_choices, unit_tree, units_in_scope
 from eventsvc.orgs.models import Organization, User
@@ -24,7 +21,6 @@ from eventsvc.orgs.operations import units as ops
 from eventsvc.orgs.queries import scope_root
 
 bp = Blueprint("admin_units", __name__, url_prefix="/admin/organizations")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _user() -> User:
@@ -36,15 +32,6 @@ def _load(org_id: int) -> Organization:
     """The unit if the administrator reaches it; 404 otherwise (out-of-scope units look missing)."""
     user = _user()
     return get_in_scope_or_404(Organization, org_id, user, visible=user.reaches)
-
-
-def _form_error(form: Any, exc: OperationError) -> None:
-    """Show an operation's refusal beside its field, or on top of the form."""
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, exc.message]
-    else:
-        flash(exc.message, "error")
 
 
 @bp.get("")
@@ -77,7 +64,7 @@ def new_unit() -> Any:
                 contact_phone=form.contact_phone.data or "", sort_order=form.sort_order.data or 0)
         except OperationError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             flash(f"已添加“{org.name}”。", "success")
@@ -103,7 +90,7 @@ def edit_unit(org_id: int) -> Any:
                 contact_phone=form.contact_phone.data or "", sort_order=form.sort_order.data or 0)
         except OperationError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             flash(f"已保存“{org.name}”。" if changes else "没有修改任何内容。", "success")
@@ -186,44 +173,17 @@ def _import_target() -> Organization:
 @roles_required(ADMIN)
 def import_units() -> Any:
     """Upload form (GET) or stored preview of an uploaded organization sheet (POST); nothing else is written."""
-    target = _import_target()
-    error, preview = "", None
-    if request.method == "POST":
-        try:
-            data, filename = _read_upload()
-            preview = imports_ops.preview_import(ORG_SHEET, target, target.id, data, by=_user(), filename=filename)
-        except OperationError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
-    return render_template("admin/units_import.html", target=target, preview=preview, error=error,
-                           max_mb=_max_bytes() // (1024 * 1024)), 400 if error else 200
+    return preview_page(ORG_SHEET, _import_target(), "admin/units_import.html", by=_user())
 
 
 @bp.post("/import/confirm")
 @roles_required(ADMIN)
 def confirm_units_import() -> Response:
     """Create every new unit of the preview in one transaction, or none when any row has an error."""
-    target = _import_target()
-    again = url_for("admin_units.import_units")
-    record = imports_queries.find_preview(request.form.get("token", ""), kind=ORG_SHEET.name, object_id=target.id,
-                                          user=_user())
-    if record is None:
-        flash(imports_ops.PREVIEW_GONE, "warning")
-        return redirect(again)
-    try:
-        done = imports_ops.confirm_import(ORG_SHEET, target, target.id, record, by=_user())
-        db.session.commit()
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(again)
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("import of organizations failed; rolled back")
-        flash("导入失败，没有写入任何组织，请稍后重试。", "error")
-        return redirect(again)
+    done = confirm_sheet(ORG_SHEET, _import_target(), by=_user(), again=url_for("admin_units.import_units"),
+                           what="organizations", failed="导入失败，没有写入任何组织，请稍后重试。")
+    if isinstance(done, Response):
+        return done
     skipped = f"，跳过 {done.skipped} 行已存在或重复的组织。" if done.skipped else "。"
     flash(f"已导入 {done.added} 个组织{skipped}", "success")
     return redirect(url_for("admin_units.list_units"))

@@ -8,9 +8,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from eventsvc.core.exceptions import OperationError
@@ -19,10 +18,8 @@ from eventsvc.core.passwords import generate_temporary_password
 from eventsvc.core.permissions import ADMIN, ALL_ROLES, ROLE_LABELS, roles_required
 from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.extensions import db
-from eventsvc.imports import operations as imports_ops
-from eventsvc.imports import queries as imports_queries
-from eventsvc.imports.user_sheet import USER_SHEET, UserImport, build_password_sheet, build_user_template
-from eventsvc.imports.views import _max_bytes, _read_upload
+from eventsvc.imports.user_sheet import UserImport, build_password_sheet, build_user_template
+from eventsvc.orgs.admin.sheets import XLSX, confirm_sheet, form_error, preview_page
 from eventsvc.orgs.admin.users_queries import filter_users, users_in_scope
 from eventsvc.orgs.forms import UserForm
 from eventsvc.orgs.models import Organization, User
@@ -30,7 +27,6 @@ from eventsvc.orgs.operations import accounts as ops
 from eventsvc.orgs.queries import org_choices, scope_root
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _user() -> User:
@@ -57,14 +53,6 @@ def _fill_choices(form: UserForm) -> None:
     # Every role is listed; the operation says why a role cannot be given to that unit (beside the field).
     form.organization.choices = org_choices(_user())
     form.role.choices = [(r, ROLE_LABELS[r]) for r in ALL_ROLES]
-
-
-def _form_error(form: UserForm, exc: OperationError) -> None:
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, exc.message]
-    else:
-        flash(exc.message, "error")
 
 
 @bp.get("")
@@ -99,7 +87,7 @@ def new_user() -> Any:
                                    must_change_password=True)
         except OperationError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             return _no_store(render_template("admin/users_password.html", user=user, password=password,
@@ -127,7 +115,7 @@ def edit_user(user_id: int) -> Any:
                             role=form.role.data or "", organization=org)
         except OperationError as exc:
             db.session.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             db.session.commit()
             flash(f"已保存账号 {user.username}。", "success")
@@ -182,45 +170,18 @@ def reset_password(user_id: int) -> Any:
 @roles_required(ADMIN)
 def import_users() -> Any:
     """Upload form (GET) or stored preview of an account sheet (POST); no account is created yet."""
-    target = scope_root(_user())
-    error, preview = "", None
-    if request.method == "POST":
-        try:
-            data, filename = _read_upload()
-            preview = imports_ops.preview_import(UserImport(), target, target.id, data, by=_user(), filename=filename)
-        except OperationError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
-    return render_template("admin/users_import.html", target=target, preview=preview, error=error,
-                           max_mb=_max_bytes() // (1024 * 1024)), 400 if error else 200
+    return preview_page(UserImport(), scope_root(_user()), "admin/users_import.html", by=_user())
 
 
 @bp.post("/import/confirm")
 @roles_required(ADMIN)
 def confirm_users_import() -> Any:
     """Create the preview's new accounts in one transaction; show their temporary passwords once (xlsx too)."""
-    target = scope_root(_user())
-    again = url_for("admin_users.import_users")
-    record = imports_queries.find_preview(request.form.get("token", ""), kind=USER_SHEET.name, object_id=target.id,
-                                          user=_user())
-    if record is None:
-        flash(imports_ops.PREVIEW_GONE, "warning")
-        return redirect(again)
     kind = UserImport()  # one per request: it collects the passwords it generated
-    try:
-        done = imports_ops.confirm_import(kind, target, target.id, record, by=_user())
-        db.session.commit()
-    except OperationError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(again)
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("import of accounts failed; rolled back")
-        flash("导入失败，没有写入任何账号，请稍后重试。", "error")
-        return redirect(again)
+    done = confirm_sheet(kind, scope_root(_user()), by=_user(), again=url_for("admin_users.import_users"),
+                           what="accounts", failed="导入失败，没有写入任何账号，请稍后重试。")
+    if isinstance(done, Response):
+        return done
     # The sheet travels inside this page (a data: link), so the passwords are never kept on the server.
     sheet = base64.b64encode(build_password_sheet(kind.issued)).decode() if kind.issued else ""
     return _no_store(render_template("admin/users_import_done.html", issued=kind.issued, done=done, sheet=sheet,
