@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import settings as hypothesis_settings
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_sqlalchemy import SQLAlchemy
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Integer, text
 
 from eventsvc import create_app
