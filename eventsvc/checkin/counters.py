@@ -156,45 +156,45 @@ _EVENT_FIELDS = ("status", "organization_id", "program_id", "additional_programs
 @event.listens_for(Session, "before_flush")
 def _collect(session: Session, _ctx: Any, _instances: Any) -> None:
     """Note what this flush changes in counted rows (before the ORM forgets the old values)."""
-    todo = session.info.setdefault(_KEY, {"bumps": [], "people": set(), "events": set()})
+    queued = session.info.setdefault(_KEY, {"bumps": [], "people": set(), "events": set()})
     for obj in session.new:
         if isinstance(obj, CheckIn):
-            todo["bumps"].append((obj, None, 1))
+            queued["bumps"].append((obj, None, 1))
     for obj in session.deleted:
         if isinstance(obj, CheckIn):
             if obj.voided_at is None:  # a voided row's counts went when it was voided
-                todo["bumps"].append((obj, (obj.event_id, obj.method, obj.status == CHECKIN_PENDING), -1))
-            todo["people"].add(obj.participant_id)
+                queued["bumps"].append((obj, (obj.event_id, obj.method, obj.status == CHECKIN_PENDING), -1))
+            queued["people"].add(obj.participant_id)
     for obj in session.dirty:  # R5's void (作废): the row stays, its counts go as if it were deleted
         if isinstance(obj, CheckIn):
             voided = inspect(obj).attrs.voided_at.history
             if voided.added and voided.added[0] is not None and not any(voided.deleted):
-                todo["bumps"].append((obj, (obj.event_id, obj.method, obj.status == CHECKIN_PENDING), -1))
-                todo["people"].add(obj.participant_id)
+                queued["bumps"].append((obj, (obj.event_id, obj.method, obj.status == CHECKIN_PENDING), -1))
+                queued["people"].add(obj.participant_id)
     for obj in session.dirty:
         if isinstance(obj, CheckIn):
             hist = inspect(obj).attrs.status.history
             before, after = list(hist.deleted or ()), list(hist.added or ())
             was_pending = bool(before) and before[0] == CHECKIN_PENDING
             if after and was_pending != (after[0] == CHECKIN_PENDING):
-                todo["bumps"].append((obj, (obj.event_id, obj.method, was_pending), -1))
-                todo["bumps"].append((obj, (obj.event_id, obj.method, not was_pending), 0))
-                todo["people"].add(obj.participant_id)
+                queued["bumps"].append((obj, (obj.event_id, obj.method, was_pending), -1))
+                queued["bumps"].append((obj, (obj.event_id, obj.method, not was_pending), 0))
+                queued["people"].add(obj.participant_id)
         elif isinstance(obj, Event):
             state = inspect(obj)
             if any(state.attrs[name].history.has_changes() for name in _EVENT_FIELDS):
-                todo["events"].add(obj.id)
+                queued["events"].add(obj.id)
 
 
 @event.listens_for(Session, "after_flush")
 def _apply(session: Session, _ctx: Any) -> None:
     """Write the counts for what the flush did, on the flush's own connection and transaction."""
-    todo = session.info.pop(_KEY, None)
-    if not todo or not (todo["bumps"] or todo["people"] or todo["events"]):
+    queued = session.info.pop(_KEY, None)
+    if not queued or not (queued["bumps"] or queued["people"] or queued["events"]):
         return
     conn = session.connection()
-    people: set[int] = set(todo["people"])
-    for obj, old, delta in todo["bumps"]:
+    people: set[int] = set(queued["people"])
+    for obj, old, delta in queued["bumps"]:
         if old is None:  # an ORM insert: count it like the hot path does
             _bump(conn, obj.event_id, obj.method, obj.status == CHECKIN_PENDING, 1)
             people.add(obj.participant_id)
@@ -203,8 +203,8 @@ def _apply(session: Session, _ctx: Any) -> None:
             _adjust(conn, obj.event_id, values)
         else:
             _adjust(conn, old[0], {k: -v for k, v in _bump_values(old).items()})
-    if todo["events"]:
-        people.update(people_at(conn, sorted(todo["events"])))
+    if queued["events"]:
+        people.update(people_at(conn, sorted(queued["events"])))
     if people:
         resync_people(conn, people)
 
