@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 MAINLAND = re.compile(r"^1[3-9]\d{9}$")
 
 
-class FakeProvider:
+class FakeProvider(ABC):
     """A fake service on 127.0.0.1 (random port) running in a thread; see `received` for what it got."""
 
     def __init__(self, *, keys: dict[str, str], sign_names: set[str], templates: dict[str, int]) -> None:
@@ -76,8 +77,9 @@ class FakeProvider:
         except OSError:
             pass  # the client gave up (timeout test)
 
+    @abstractmethod
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
-        raise NotImplementedError
+        """Check the request the way the provider does; return the status and JSON answer."""
 
     def nonce_seen(self, nonce: str) -> bool:
         if nonce in self._seen_nonces:
