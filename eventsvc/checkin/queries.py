@@ -16,6 +16,7 @@ from eventsvc.checkin.models import (
     Participant,
     Registration,
 )
+from eventsvc.core import driver_sql
 from eventsvc.core.phones import InvalidPhone, mask_phone, normalize_phone
 from eventsvc.core.timeutil import fmt_local
 from eventsvc.events.models import Event
@@ -49,18 +50,28 @@ def pending_check_ins(event: Event) -> list[CheckIn]:
     ))
 
 
+# One statement through the driver (core.driver_sql): the maintained counts and the registrations by status.
+_STATS = (
+    "SELECT (SELECT checkins FROM event_count WHERE event_id = :event),"
+    " (SELECT pending FROM event_count WHERE event_id = :event),"
+    + ",".join(f" (SELECT COUNT(*) FROM registration WHERE event_id = :event AND status = '{status}')"
+               for status in (REGISTERED, WAITLISTED, CANCELLED))
+)
+
+
 def event_stats(event: Event) -> dict[str, Any]:
-    """Return the live figures of an event: check-ins (人次), check-outs, registrations, goal."""
-    checked_in, checked_out = db.session.execute(
-        select(func.count(CheckIn.id), func.count(CheckIn.checked_out_at))
-        .where(CheckIn.event_id == event.id, counted_check_in())
-    ).one()
-    pending = db.session.scalar(
-        select(func.count(CheckIn.id)).where(CheckIn.event_id == event.id, CheckIn.status == CHECKIN_PENDING))
-    by_status = dict(db.session.execute(
-        select(Registration.status, func.count(Registration.id))
-        .where(Registration.event_id == event.id).group_by(Registration.status)
-    ).all())
+    """Return the live figures of an event: check-ins (人次), check-outs, registrations, goal.
+
+    Asked after every scan and by every open big screen: the check-in figures come from the event's
+    maintained counts (checkin/counters.py), not from counting its rows; check-outs are counted only
+    at events that take them.
+    """
+    row = driver_sql.run(db.session.connection(), _STATS, {"event": event.id}).one()
+    checked_in, pending = row[0], row[1]
+    by_status = {REGISTERED: row[2], WAITLISTED: row[3], CANCELLED: row[4]}
+    checked_out = db.session.scalar(
+        select(func.count(CheckIn.checked_out_at)).where(CheckIn.event_id == event.id, counted_check_in())
+    ) if event.checkout_enabled else 0
     goal = event.expected_attendance or event.capacity or event.registration_capacity
     goal_label = "预计" if event.expected_attendance else ("容量" if goal else "")
     return {

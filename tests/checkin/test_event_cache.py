@@ -38,7 +38,8 @@ def test_a_cached_event_costs_one_stamp_read(db, create_event, statements):  # t
     hit = cached_event_by_code(code)
     assert hit is not None and hit.id == event_id and hit.title == "法律宣讲" and hit in db.session
     event_reads = [s for s in statements if "FROM event" in s]
-    assert len(event_reads) == 1 and event_reads[0].startswith("SELECT id, updated_at FROM event")  # not the row
+    assert len(event_reads) == 1 and event_reads[0].startswith("SELECT e.id, e.updated_at, o.updated_at")  # not the row
+    assert hit.organization.name and not [s for s in statements if "FROM organization" in s]  # came along
     assert cached_event_by_code("nosuchcode") is None
 
 
@@ -69,3 +70,16 @@ def test_a_check_in_through_a_cached_event_is_stored(db, client, create_event): 
     assert resp.status_code == 200 and "签到成功" in html and '<strong class="ordinal">1</strong>' in html
     stored = db.session.query(CheckIn).one()
     assert stored.event_id == event_id
+
+
+def test_a_renamed_organizer_shows_at_once(db, client, create_event):  # type: ignore[no-untyped-def]
+    from eventsvc.orgs.operations import update_organization
+
+    forget_cached_events()
+    event = create_event()
+    code = event.code
+    assert event.organization.name in client.get(f"/c/{code}").get_data(as_text=True)  # cached with its organizer
+    update_organization(event.organization, by=None, name="改名后的主办单位")
+    db.session.commit()
+    db.session.expunge_all()
+    assert "改名后的主办单位" in client.get(f"/c/{code}").get_data(as_text=True)

@@ -17,6 +17,7 @@ from eventsvc.checkin.operations.checkins import (
     ensure_open,
     may_edit_participant,
     person_at_event,
+    record_participant,
     undo_check_in,
     upsert_participant,
     validate_person,
@@ -50,5 +51,5 @@ __all__ = [
     "reject_check_in", "check_in", "check_in_by_ticket", "check_out", "checkin_window",
     "clamp_scanned_at", "ensure_open",
     "process_scan", "promote_waitlisted", "register", "sync_scans", "ticket_token_from", "undo_check_in",
-    "upsert_participant", "validate_person", "void_check_in",
+    "record_participant", "upsert_participant", "validate_person", "void_check_in",
 ]

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from eventsvc.audit.models import AuditEntry
 from eventsvc.audit.operations import person_label
@@ -37,6 +38,7 @@ from eventsvc.checkin.models import (
 )
 from eventsvc.checkin.operations.review import Source, pending_reason
 from eventsvc.checkin.queries import active_registration, existing_check_in
+from eventsvc.core import driver_sql
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import can_check_in_at
 from eventsvc.core.phones import InvalidPhone, normalize_phone
@@ -77,14 +79,27 @@ def _attach(obj: CheckIn | Participant) -> None:
     db.session.add(obj)
 
 
-def person_at_event(event: Event, phone: str) -> tuple[Participant | None, CheckIn | None]:
-    """Return the participant with this (normalized) phone and their check-in at the event, in one read."""
-    row = db.session.execute(
-        select(Participant, CheckIn)
-        .outerjoin(CheckIn, and_(CheckIn.participant_id == Participant.id, CheckIn.event_id == event.id))
-        .where(Participant.phone == phone)
-    ).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+_PERSON_AT_EVENT = (
+    "SELECT p.id, p.name, p.workplace, p.group_label, p.first_organization_id, c.id FROM participant p"
+    " LEFT JOIN check_in c ON c.participant_id = p.id AND c.event_id = :event WHERE p.phone = :phone"
+)
+
+
+def person_at_event(event: Event, phone: str) -> tuple[Participant | None, int | None]:
+    """Return the participant with this (normalized) phone and the id of their check-in here, in one read.
+
+    The participant comes with the columns a check-in needs (the rest load if touched): a repeat, the
+    commonest request at a venue, is this one read through the driver and nothing else.
+    """
+    row = driver_sql.run(db.session.connection(), _PERSON_AT_EVENT, {"event": event.id, "phone": phone}).first()
+    if row is None:
+        return None, None
+    participant = db.session.identity_map.get(identity_key(Participant, row[0]))
+    if participant is None:
+        participant = Participant(id=row[0], phone=phone, name=row[1], workplace=row[2], group=row[3],
+                                  first_organization_id=row[4])
+        _attach(participant)
+    return participant, row[5]
 
 
 def validate_person(name: str, phone: str, workplace: str = "", group: str = "") -> dict[str, str]:
@@ -134,8 +149,18 @@ def upsert_participant(
     """
     details = validate_person(name, phone, workplace, group)
     participant = db.session.scalar(select(Participant).where(Participant.phone == details["phone"]))
+    return record_participant(details, participant, by=by,
+                              organization_id=organization.id if organization is not None else None)
+
+
+def record_participant(details: Mapping[str, str], participant: Participant | None, *, by: User | None,
+                       organization_id: int | None) -> Participant:
+    """Insert validated `details` as a new participant, or refresh `participant` (the one with that phone).
+
+    upsert_participant's rules, for a caller that has already read the person (person_at_event).
+    """
     if participant is None:
-        return _insert_participant(details, organization)
+        return _insert_participant(details, organization_id)
     # Write only what changed, so a repeat check-in stays a pure read. A worker's own form and staff
     # outside the person's first unit only fill blanks: anyone can type someone else's number.
     may_edit = may_edit_participant(by, participant)
@@ -143,27 +168,31 @@ def upsert_participant(
         current = getattr(participant, key)
         if details[key] and current != details[key] and (may_edit or not current):
             setattr(participant, key, details[key])
-    if participant.first_organization_id is None and organization is not None and by is not None and may_edit:
-        participant.first_organization_id = organization.id
+    if participant.first_organization_id is None and organization_id is not None and by is not None and may_edit:
+        participant.first_organization_id = organization_id
     return participant
 
 
-def _insert_participant(details: Mapping[str, str], organization: Organization | None) -> Participant:
+_INSERT_PARTICIPANT = (
+    "INSERT INTO participant (phone, name, workplace, group_label, first_organization_id, created_at, updated_at)"
+    " VALUES (:phone, :name, :workplace, :group_label, :first_organization_id, :created_at, :updated_at)"
+    " ON CONFLICT (phone) DO NOTHING RETURNING id"
+)
+
+
+def _insert_participant(details: Mapping[str, str], organization_id: int | None) -> Participant:
     """Insert a new participant in one statement; a concurrent insert of the same phone wins and is used."""
     now = utcnow()
     row = {"phone": details["phone"], "name": details["name"], "workplace": details["workplace"],
-           "group_label": details["group"], "first_organization_id": organization.id if organization else None,
+           "group_label": details["group"], "first_organization_id": organization_id,
            "created_at": now, "updated_at": now}
-    table = Participant.__table__
-    new_id = db.session.connection().execute(
-        counters.dialect_insert(db.session, table).values(**row)
-        .on_conflict_do_nothing(index_elements=[table.c.phone]).returning(table.c.id)).scalar()
+    new_id = driver_sql.run(db.session.connection(), _INSERT_PARTICIPANT, row).scalar()
     if new_id is None:  # another request created the same phone a moment ago: use theirs
         existing = db.session.scalar(select(Participant).where(Participant.phone == details["phone"]))
         assert existing is not None
         return existing
     participant = Participant(id=new_id, phone=row["phone"], name=row["name"], workplace=row["workplace"],
-                              group=row["group_label"], first_organization_id=row["first_organization_id"],
+                              group=row["group_label"], first_organization_id=organization_id,
                               created_at=now, updated_at=now, anonymized_at=None)
     _attach(participant)
     participant.__dict__["_fresh"] = True  # no check-in or registration can exist yet (see check_in)
@@ -178,18 +207,31 @@ def checkin_window(event: Event) -> tuple[datetime, datetime]:
 def ensure_open(event: Event, now: datetime | None = None) -> None:
     """Raise CheckInRefused unless the event accepts check-ins at `now`."""
     now = now or utcnow()
-    when = f"活动时间：{fmt_local(event.starts_at, '%m月%d日 %H:%M')} — {fmt_local(event.ends_at, '%H:%M')}"
     if event.status == CANCELLED:
-        raise CheckInRefused(f"本场活动已取消。{when}", code="cancelled")
+        raise CheckInRefused(f"本场活动已取消。{_when(event)}", code="cancelled")
     if event.status != PUBLISHED:
         raise CheckInRefused("本场活动尚未发布，暂不能签到。", code="not_published")
     opens, closes = checkin_window(event)
     if now < opens:
         raise CheckInRefused(
-            f"签到尚未开始，将于 {fmt_local(opens, '%m月%d日 %H:%M')} 开放。{when}", code="not_open"
+            f"签到尚未开始，将于 {fmt_local(opens, '%m月%d日 %H:%M')} 开放。{_when(event)}", code="not_open"
         )
     if now > closes:
-        raise CheckInRefused(f"签到已结束（截止 {fmt_local(closes, '%m月%d日 %H:%M')}）。{when}", code="closed")
+        raise CheckInRefused(f"签到已结束（截止 {fmt_local(closes, '%m月%d日 %H:%M')}）。{_when(event)}",
+                             code="closed")
+
+
+def _when(event: Event) -> str:
+    return f"活动时间：{fmt_local(event.starts_at, '%m月%d日 %H:%M')} — {fmt_local(event.ends_at, '%H:%M')}"
+
+
+_CHECK_IN_COLUMNS = ("event_id", "participant_id", "checked_in_at", "method", "by_user_id", "registration_id",
+                     "name_given", "workplace_given", "device_hash", "client_ip", "user_agent", "status",
+                     "pending_reason")
+_INSERT_CHECK_IN = (
+    f"INSERT INTO check_in ({', '.join(_CHECK_IN_COLUMNS)}) VALUES ({', '.join(':' + c for c in _CHECK_IN_COLUMNS)})"
+    " ON CONFLICT (event_id, participant_id) DO NOTHING RETURNING id"
+)
 
 
 def check_in(
@@ -249,12 +291,8 @@ def check_in(
         reason = pending_reason(event, source)
         if reason:
             values.update(status=CHECKIN_PENDING, pending_reason=reason[:200])
-    table = CheckIn.__table__
     conn = db.session.connection()
-    new_id = conn.execute(
-        counters.dialect_insert(db.session, table).values(**values)
-        .on_conflict_do_nothing(index_elements=[table.c.event_id, table.c.participant_id])
-        .returning(table.c.id)).scalar()
+    new_id = driver_sql.run(conn, _INSERT_CHECK_IN, values).scalar()
     if new_id is None:
         # Lost a race with a concurrent submit of the same person: answer "already".
         existing = existing_check_in(event, participant)

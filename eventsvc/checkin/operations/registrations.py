@@ -241,9 +241,14 @@ def ticket_token_from(text: str) -> str | None:
 
 def check_in_by_ticket(event: Event, text: str, *, by: User, at: datetime | None = None) -> CheckInResult:
     """Check in the holder of an e-ticket scanned by staff; refuse tickets not valid here."""
+    return admit_ticket(event, text, registration_by_token(ticket_token_from(text)), by=by, at=at)
+
+
+def admit_ticket(event: Event, text: str, reg: Registration | None, *, by: User,
+                 at: datetime | None = None) -> CheckInResult:
+    """check_in_by_ticket for a caller that has looked up the ticket's registration (`reg`) already."""
     if _CHECKIN_IN_URL.search((text or "").strip()):
         raise CheckInRefused("这是活动的自助签到码，不是职工的报名电子票。", code="not_a_ticket")
-    reg = registration_by_token(ticket_token_from(text))
     if reg is None:
         raise CheckInRefused("未找到该电子票：此人未报名本场活动。", code="not_registered")
     if reg.event_id != event.id:

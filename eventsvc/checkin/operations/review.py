@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
 
 from eventsvc.audit.models import AuditEntry
 from eventsvc.audit.operations import person_label
 from eventsvc.audit.operations import record as audit
 from eventsvc.checkin.models import CHECKIN_CONFIRMED, CHECKIN_PENDING, CheckIn
+from eventsvc.core import driver_sql
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import can_manage_org
 from eventsvc.core.timeutil import utcnow
@@ -40,14 +40,17 @@ def device_limit() -> int:
     return int(current_app.config.get("PENDING_DEVICE_LIMIT", DEFAULT_DEVICE_LIMIT))
 
 
+_PEOPLE_FROM_DEVICE = ("SELECT COUNT(DISTINCT participant_id) FROM check_in"
+                       " WHERE event_id = :event AND device_hash = :device")
+
+
 def people_from_device(event: Event, device_hash: str) -> int:
     """Count the different people this device has checked in at the event (pending ones included)."""
     if not device_hash:
         return 0
-    return db.session.scalar(
-        select(func.count(func.distinct(CheckIn.participant_id)))
-        .where(CheckIn.event_id == event.id, CheckIn.device_hash == device_hash)
-    ) or 0
+    # Asked on every self check-in: driver SQL (see core.driver_sql), answered from ix_check_in_event_device.
+    return int(driver_sql.run(db.session.connection(), _PEOPLE_FROM_DEVICE,
+                              {"event": event.id, "device": device_hash}).scalar() or 0)
 
 
 def pending_reason(event: Event, source: Source | None) -> str:

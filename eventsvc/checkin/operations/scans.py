@@ -20,16 +20,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from eventsvc.checkin.models import MANUAL, CheckIn, Participant, Registration, ScanRecord
 from eventsvc.checkin.operations.checkins import CheckInResult, check_in, check_out, upsert_participant
-from eventsvc.checkin.operations.registrations import check_in_by_ticket, ticket_token_from
+from eventsvc.checkin.operations.registrations import admit_ticket, ticket_token_from
 from eventsvc.checkin.queries import active_registration, existing_check_in, registration_by_token
+from eventsvc.core import driver_sql
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import can_check_in_at
 from eventsvc.core.timeutil import utcnow
-from eventsvc.db import savepoint
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
@@ -135,20 +134,16 @@ def _participant_for(event: Event, scan: Scan, *, by: User) -> tuple[Participant
     raise OperationError("扫码内容为空", code="bad_scan")
 
 
-def _ticket_holder(event: Event, scan: Scan) -> int | None:
-    """Return the participant id of a ticket of this event, so a refusal can name its holder."""
-    reg = registration_by_token(ticket_token_from(scan.code)) if scan.code else None
-    return reg.participant_id if reg is not None and reg.event_id == event.id else None
-
-
 def _decide(event: Event, scan: Scan, *, by: User, at: datetime) -> ScanResult:
     """Apply one scan and return the outcome (a refusal is an outcome, not an error)."""
     refused = Outcome.REFUSED if scan.mode == Mode.IN else Outcome.REFUSED_OUT
-    participant_id: int | None = _ticket_holder(event, scan)
+    ticket = registration_by_token(ticket_token_from(scan.code)) if scan.code else None
+    # The holder of a ticket of this event, so a refusal can name them; a foreign ticket names nobody.
+    participant_id: int | None = ticket.participant_id if ticket is not None and ticket.event_id == event.id else None
     try:
         if scan.mode == Mode.IN:
             if scan.code:
-                return _from_check_in(scan, check_in_by_ticket(event, scan.code, by=by, at=at))
+                return _from_check_in(scan, admit_ticket(event, scan.code, ticket, by=by, at=at))
             participant, reg = _participant_for(event, scan, by=by)
             participant_id = participant.id
             return _from_check_in(scan, check_in(event, participant, by=by, method=MANUAL, at=at, registration=reg,
@@ -189,33 +184,37 @@ def _known_scan(client_scan_id: str) -> ScanRecord | None:
     return db.session.scalar(select(ScanRecord).where(ScanRecord.client_scan_id == client_scan_id))
 
 
+# Driver SQL (core.driver_sql): every scan claims its id and then stores its decision.
+_CLAIM = ("INSERT INTO scan_record (client_scan_id, event_id, user_id, scanned_at, received_at, outcome, code,"
+          " attempts) VALUES (:client_scan_id, :event_id, :user_id, :scanned_at, :received_at, 'pending', '', 1)"
+          " ON CONFLICT (client_scan_id) DO NOTHING RETURNING id")
+_DECIDED = ("UPDATE scan_record SET outcome = :outcome, code = :code, participant_id = :participant_id,"
+            " check_in_id = :check_in_id, checked_in_at = :checked_in_at, checked_out_at = :checked_out_at"
+            " WHERE id = :id")
+
+
 def process_scan(event: Event, scan: Scan, *, by: User, now: datetime | None = None) -> ScanResult:
     """Decide one staff scan once; a repeated client_scan_id returns the stored decision."""
     if not can_check_in_at(by, event.organization):
         raise OperationError("您无权为该活动签到", code="forbidden")
-    known = _known_scan(scan.client_scan_id)
-    if known is not None:
-        return _replay(known, event, scan)
     now = now or utcnow()
     at = clamp_scanned_at(scan.scanned_at, now)
-    record = ScanRecord(client_scan_id=scan.client_scan_id, event_id=event.id, user_id=by.id, scanned_at=at,
-                        received_at=now, outcome="pending", code="")
-    try:
-        # Claim the id before deciding: a retry racing the original waits on this insert and then
-        # gets the original's answer. Writing first in the transaction also lets SQLite queue
-        # concurrent scanners on its write lock instead of failing them on a stale read.
-        with savepoint(db.session()):
-            db.session.add(record)
-    except IntegrityError:
+    # Claim the id before deciding: a retry racing the original waits on this insert (the unique
+    # client_scan_id) and then gets the original's answer. Writing first in the transaction also lets
+    # SQLite queue concurrent scanners on its write lock instead of failing them on a stale read.
+    conn = db.session.connection()
+    claimed = driver_sql.run(conn, _CLAIM, {"client_scan_id": scan.client_scan_id, "event_id": event.id,
+                                            "user_id": by.id, "scanned_at": at, "received_at": now}).scalar()
+    if claimed is None:
         known = _known_scan(scan.client_scan_id)
         if known is None:
-            raise
+            raise OperationError("扫码记录未能保存，请重试", code="bad_scan")
         return _replay(known, event, scan)
     result = _decide(event, scan, by=by, at=at)
-    record.outcome, record.code = result.outcome.value, result.code
-    record.participant_id, record.check_in_id = result.participant_id, result.check_in_id
-    record.checked_in_at, record.checked_out_at = result.checked_in_at, result.checked_out_at
-    db.session.flush()
+    driver_sql.run(db.session.connection(), _DECIDED, {
+        "id": claimed, "outcome": result.outcome.value, "code": result.code, "participant_id": result.participant_id,
+        "check_in_id": result.check_in_id, "checked_in_at": result.checked_in_at,
+        "checked_out_at": result.checked_out_at})
     return replace(result, replayed=False)
 
 

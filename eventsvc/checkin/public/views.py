@@ -6,6 +6,7 @@ WeChat's browser: refusals explain themselves instead of showing an error screen
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from eventsvc.checkin.forms import PersonForm
@@ -20,8 +21,9 @@ from eventsvc.checkin.operations import (
     device_limit,
     ensure_open,
     person_at_event,
+    record_participant,
     register,
-    upsert_participant,
+    validate_person,
 )
 from eventsvc.checkin.public.device import Device, current_device, remembered_device_id, request_source, save_device
 from eventsvc.checkin.public.helpers import (
@@ -106,7 +108,7 @@ def show_check_in_result(code: str) -> Response:
     created = False
     done = session.get(_DONE_KEY)
     if isinstance(done, dict) and done.get("c") == event.code and isinstance(done.get("i"), int):
-        record = db.session.get(CheckIn, done["i"])
+        record = db.session.get(CheckIn, done["i"], options=[joinedload(CheckIn.participant)])
         created = bool(done.get("n"))
     if record is None or record.event_id != event.id:
         record, created = remembered_check_in(event, current_device().person), False
@@ -164,31 +166,33 @@ def _submit(event: Event, device: Device, token: str) -> Response:
 def finish_check_in(event: Event, details: dict[str, str], device: Device, *, registration: Registration | None,
                     form: PersonForm | None = None, token: str = "", verified: bool = False) -> Response:
     """Upsert the participant, check in with this device as source, commit once, remember, redirect."""
+    code = event.code  # read before the commit, which expires the event
     try:
         # One read answers a repeat, which writes nothing (not even the participant's blanks).
-        known, existing = person_at_event(event, details["phone"])
-        if existing is not None:
-            result = CheckInResult(existing, created=False)
+        known, existing_id = person_at_event(event, details["phone"])
+        if existing_id is not None:
+            done = {"c": code, "i": existing_id, "n": False, "o": 0}
         else:
             ensure_open(event)  # refuse a closed event before writing anything
-            participant = upsert_participant(**details, by=None, organization=event.organization)
+            participant = record_participant(validate_person(**details), known, by=None,
+                                             organization_id=event.organization_id)
             result = check_in(event, participant, by=None, method=SELF_SCAN, registration=registration,
                               given=details, source=request_source(), absent=known is not None)
+            done = {"c": code, "i": result.check_in.id, "n": result.created, "o": result.seq}
     except OperationError as exc:
         db.session.rollback()  # a refused check-in stores nothing, not even the participant
         if form is not None and exc.field in form.FIELDS:
             form[exc.field].errors = [exc.message]
             return _form(event, token, form, person=device.person)
         return _refused(event, exc)
-    done = {"c": event.code, "i": result.check_in.id, "n": result.created, "o": result.seq}
     db.session.commit()  # nothing is read back after it: the answer page shows what `done` says
-    if result.created and request.environ.get(_GRACE_USED):
+    if done["n"] and request.environ.get(_GRACE_USED):
         _count_grace(event)
     session[_DONE_KEY] = done
     device.remember(details, verified=verified)
     if registration is not None:
         device.add_ticket(registration)
-    return no_store(redirect(url_for("checkin_public.show_check_in_result", code=event.code), code=303))
+    return no_store(redirect(url_for("checkin_public.show_check_in_result", code=code), code=303))
 
 
 def _verify_dynamic(event: Event, token: str, device: Device) -> None:
@@ -246,7 +250,7 @@ def _result(event: Event, record: CheckIn, created: bool, seq: int = 0) -> Respo
     ordinal = CheckInResult(record, created=created, seq=seq).ordinal if created and not record.is_pending else None
     return page("checkin/public_result.html", event=event, check_in=record, created=created, ordinal=ordinal,
                 shown_name=shown, can_add_other=event.qr_mode != QR_DYNAMIC,
-                can_check_out=own_check_in(event) is not None)
+                can_check_out=event.checkout_enabled and own_check_in(event) is not None)
 
 
 def _refused(event: Event, exc: OperationError) -> Response:
