@@ -54,7 +54,7 @@ run: seed
 
 # Production-style serving on the same machine (set SECRET_KEY and EVENTSVC_ENV=production).
 serve: serve-config migrate
-	$(BIN)/gunicorn -w 2 -k gthread --threads 4 -b $(HOST):$(PORT) wsgi:app
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py -b $(HOST):$(PORT) wsgi:app
 
 # The app refuses to serve with the development key (eventsvc/config.py: secret_key_problem); say what to set.
 serve-config:
@@ -82,10 +82,13 @@ test-sqlite: setup-dev
 test-pg: setup-dev
 	bash scripts/with-redis.sh bash scripts/with-postgres.sh $(BIN)/python -m pytest -m "not e2e"
 
+# SQLite, ~10-15 min on 2 cores; JSON lines, never asserted. Sizes are flags of each script (see README).
 bench: setup-dev
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 	$(BIN)/python bench/read_scale.py
 	$(BIN)/python bench/checkin_load.py
+	$(BIN)/python bench/checkin_dashboards.py
+	$(BIN)/python bench/export_memory.py
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
 import sys
 import tempfile
@@ -19,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from checkin_load import ROOT, count_check_ins, emit, measure, people, prepare_events, start_server  # noqa: E402
+from _common import ROOT, count_rows, emit, measure, people, post_forms, setting, start_server  # noqa: E402
+from checkin_load import prepare_events  # noqa: E402
 
 
 def verify_counts(env: dict[str, str]) -> list[str]:
@@ -33,7 +33,7 @@ def verify_counts(env: dict[str, str]) -> list[str]:
 
         app = create_app()
         with app.app_context():
-            lines = verify().lines
+            lines = list(verify().lines)
             db.engine.dispose()
         return lines
     finally:
@@ -47,37 +47,34 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=25, help="per server")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="evs-two-"))
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'eventsvc.sqlite3'}"
-    # Rate limits stay off: the burst comes from one address; Redis (if given) still backs the limiter.
-    env = {**os.environ, "EVENTSVC_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "DATABASE_URL": database_url, "EVENTSVC_INSTANCE_PATH": str(tmp),
-           "EVENTSVC_SESSION_COOKIE_SECURE": "false", "EVENTSVC_REMEMBER_COOKIE_SECURE": "false",
-           "EVENTSVC_RATELIMIT_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    # Rate limits stay off (setting()): the burst comes from one address; Redis (if given) still backs the limiter.
+    s = setting(tmp)
+    env, database_url = s.env, s.database_url
     servers = []
     ok = False
     try:
-        setup = prepare_events(env)
-        _, (burst_id, burst_code) = setup["events"]
+        setup = prepare_events(s, tickets=0)
+        _, (burst_id, burst_code), _ = setup["events"]
         servers = [start_server(f"app{i}", "wsgi:app", ROOT, env, tmp) for i in (1, 2)]
         forms = people(args.people, 3)
         results: dict[str, Any] = {}
 
         def run(server: Any) -> None:
             url = server.base + setup["path"].replace("CODE", burst_code)
-            results[server.name] = measure(server, url, forms, args.connections, csrf=True)
+            results[server.name] = measure(server, lambda: post_forms(url, forms, args.connections, csrf=True))
 
         threads = [threading.Thread(target=run, args=(s,)) for s in servers]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        stored = count_check_ins(env, burst_id)
+        stored = count_rows(database_url, "SELECT COUNT(*) FROM check_in WHERE event_id = :e", e=burst_id)
         five = sum(r.get("5xx", 0) for r in results.values())
         differences = verify_counts(env)
         ok = stored == args.people and five == 0 and not differences
         for name, figures in results.items():
-            emit(phase="two_servers_burst", server=name, **figures)
-        emit(phase="two_servers_result", db=database_url.split(":")[0], check_ins_stored=stored,
+            emit("two_servers", phase="two_servers_burst", server=name, **figures)
+        emit("two_servers", phase="two_servers_result", db=database_url.split(":")[0], check_ins_stored=stored,
              expected=args.people, five_xx=five, counts_differences=differences[:10], correct=ok)
     finally:
         for server in servers:

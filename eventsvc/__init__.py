@@ -11,11 +11,15 @@ from eventsvc.config import INSTANCE_DIR, load_config, secret_key_problem
 from eventsvc.core.inputs import init_input_checks
 from eventsvc.core.ratelimits import init_rate_limits
 from eventsvc.core.sms import get_sms_sender
-from eventsvc.extensions import csrf, db, login_manager, migrate
+from eventsvc.extensions import csrf, db, login_manager
 
 
-def create_app(config: dict[str, Any] | type | None = None) -> Flask:
-    """Build the Flask app: config, extensions, blueprints, CLI. Does no database work."""
+def create_app(config: dict[str, Any] | type | None = None, *, migrations: bool = True) -> Flask:
+    """Build the Flask app: config, extensions, blueprints, CLI. Does no database work.
+
+    `migrations=False` (wsgi.py, what gunicorn serves) leaves out Flask-Migrate: alembic, mako and pygments
+    are ~12 MB in every worker, and only `flask --app eventsvc db …` and the migration tests use them.
+    """
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(load_config(config))
     problem = secret_key_problem(app.config)
@@ -27,7 +31,10 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     import eventsvc.models  # noqa: F401  (registers every table on the metadata)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    if migrations:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(_migrations_dir()))
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

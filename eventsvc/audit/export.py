@@ -5,7 +5,6 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from openpyxl import Workbook
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
@@ -59,6 +58,8 @@ def json_lines(entries: Iterable[AuditEntry]) -> Iterator[str]:
 
 def write_entries_xlsx(out: IO[bytes], entries: Iterable[AuditEntry]) -> None:
     """Write the entries into a write-only workbook (constant memory), text cells neutralized."""
+    from openpyxl import Workbook  # here, not at module level: workers that never export need not load it
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("操作日志")
     for index, (_, width) in enumerate(XLSX_COLUMNS):

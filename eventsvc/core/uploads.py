@@ -9,12 +9,13 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, BinaryIO, Literal
-
-from PIL import ExifTags, Image, UnidentifiedImageError
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.timeutil import LOCAL_OFFSET
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 Kind = Literal["photo", "document"]
 MB = 1024 * 1024
@@ -36,10 +37,11 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "heif": "HEIF"}
-_T = Image.Transpose
-# EXIF orientation -> the transpose that makes the picture upright (what ImageOps.exif_transpose does).
-_ORIENTATION = {2: _T.FLIP_LEFT_RIGHT, 3: _T.ROTATE_180, 4: _T.FLIP_TOP_BOTTOM, 5: _T.TRANSPOSE, 6: _T.ROTATE_270,
-                7: _T.TRANSVERSE, 8: _T.ROTATE_90}
+# EXIF orientation -> the Image.Transpose that makes the picture upright (what ImageOps.exif_transpose does).
+# Names, not members: Pillow is imported only when a photo is processed (workers that never receive one need
+# not load it).
+_ORIENTATION = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
+                7: "TRANSVERSE", 8: "ROTATE_90"}
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
 _WORD_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 _XL_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -197,6 +199,8 @@ def _ooxml_format(data: bytes) -> str:
 
 def _register_heif() -> None:
     """Teach Pillow to open HEIC once per process (phones' default photo format)."""
+    from PIL import Image
+
     if "HEIF" not in Image.OPEN:
         from pillow_heif import register_heif_opener
 
@@ -205,6 +209,8 @@ def _register_heif() -> None:
 
 def _process_photo(data: bytes, fmt: str, filename: str | None, limits: UploadLimits) -> CheckedUpload:
     """Decode within a pixel budget, rotate upright, shrink, and re-encode without GPS or other metadata."""
+    from PIL import ExifTags, Image, UnidentifiedImageError
+
     if fmt == "heif":
         _register_heif()
     too_many = UploadRejected(f"照片像素太多：最多 {limits.max_photo_pixels / 10_000:g} 万像素，请缩小后再上传。",
@@ -231,7 +237,7 @@ def _process_photo(data: bytes, fmt: str, filename: str | None, limits: UploadLi
         # Shrink before rotating: one full-size copy of a 48 MP photo is already 140 MB.
         photo.thumbnail((PHOTO_MAX_EDGE, PHOTO_MAX_EDGE), Image.Resampling.LANCZOS)
         if orientation in _ORIENTATION:
-            photo = photo.transpose(_ORIENTATION[orientation])
+            photo = photo.transpose(Image.Transpose[_ORIENTATION[orientation]])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_many from None
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError):
@@ -255,6 +261,8 @@ def _process_photo(data: bytes, fmt: str, filename: str | None, limits: UploadLi
 
 def _flatten_rgb(image: Image.Image) -> Image.Image:
     """Convert to RGB, putting transparent areas on white (JPEG has no alpha; black would look broken)."""
+    from PIL import Image
+
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         canvas = Image.new("RGB", rgba.size, (255, 255, 255))
@@ -271,6 +279,8 @@ _EXIF_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 
 def _capture_time(exif: Image.Exif) -> tuple[dict[int, str], datetime | None]:
     """Return the EXIF tags worth keeping and the capture time as naive UTC (China time when no offset is given)."""
+    from PIL import ExifTags
+
     sub = exif.get_ifd(ExifTags.IFD.Exif)
     raw = sub.get(ExifTags.Base.DateTimeOriginal)
     match = _EXIF_TIME.match(str(raw).strip("\x00 ")) if isinstance(raw, str) else None

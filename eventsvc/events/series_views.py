@@ -32,12 +32,6 @@ from eventsvc.events.series_attendance import (
     series_attendance,
     verify_certificate,
 )
-from eventsvc.events.series_exports import (
-    build_attendance_pdf,
-    build_certificate_pdf,
-    build_completion_pdf,
-    build_series_xlsx,
-)
 from eventsvc.events.series_models import SERIES_KIND_LABELS, Series
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
@@ -211,6 +205,8 @@ def _sheets(series_id: int) -> tuple[Series, SeriesAttendance, bool]:
 @staff_required
 def attendance_pdf(series_id: int) -> ResponseReturnValue:
     """Download the per-person attendance sheet (one column per session)."""
+    from eventsvc.events.series_exports import build_attendance_pdf  # reportlab: loaded on first use
+
     series, att, mask = _sheets(series_id)
     return _download(build_attendance_pdf(att, mask=mask), PDF, f"{series.title}-考勤表.pdf")
 
@@ -219,6 +215,8 @@ def attendance_pdf(series_id: int) -> ResponseReturnValue:
 @staff_required
 def completion_pdf(series_id: int) -> ResponseReturnValue:
     """Download the completion list."""
+    from eventsvc.events.series_exports import build_completion_pdf
+
     series, att, mask = _sheets(series_id)
     return _download(build_completion_pdf(att, mask=mask), PDF, f"{series.title}-结业名单.pdf")
 
@@ -227,6 +225,8 @@ def completion_pdf(series_id: int) -> ResponseReturnValue:
 @staff_required
 def attendance_xlsx(series_id: int) -> ResponseReturnValue:
     """Download both sheets (attendance and completion) as one workbook."""
+    from eventsvc.events.series_exports import build_series_xlsx  # openpyxl: loaded on first use
+
     series, att, mask = _sheets(series_id)
     return _download(build_series_xlsx(att, mask=mask), XLSX, f"{series.title}-考勤与结业.xlsx")
 
@@ -235,6 +235,8 @@ def attendance_xlsx(series_id: int) -> ResponseReturnValue:
 @staff_required
 def certificate(series_id: int, participant_id: int) -> ResponseReturnValue:
     """Download one person's completion certificate (only for people who completed)."""
+    from eventsvc.events.series_exports import build_certificate_pdf
+
     series = _series(series_id)
     require(series.certificates_enabled)
     person = next((p for p in series_attendance(series).completed if p.participant_id == participant_id), None)

@@ -11,12 +11,8 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 
 from eventsvc.audit.operations import record
@@ -27,6 +23,9 @@ from eventsvc.imports.kinds import ALREADY, DUPLICATE, ERROR, NEW, ImportKind, V
 from eventsvc.imports.xlsx import read_rows
 from eventsvc.orgs.models import DEPARTMENT, DISTRICT, FEDERATION, KIND_LABELS, SUBTYPE_LABELS, Organization, User
 from eventsvc.orgs.operations.units import CONTACT_PHONE, create_organization
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 MAX_ROWS = 2000
 COLUMNS = [("组织名称", 36), ("上级组织", 36), ("类型", 14), ("简称", 16), ("联系人", 12), ("联系电话", 18)]
@@ -260,6 +259,9 @@ def import_without_preview(data: bytes, *, dry_run: bool) -> tuple[int, list[Org
 
 
 def _header(ws: Any) -> None:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     for i, (title, width) in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=i, value=title)
         cell.font = Font(bold=True)
@@ -276,6 +278,9 @@ def _save(wb: Workbook) -> bytes:
 
 def build_org_sheet(units: Iterable[Organization]) -> bytes:
     """Return the units (parents before children) as an organization sheet; no units gives the empty template."""
+    from openpyxl import Workbook  # here, not at module level: workers that never export need not load it
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     wb = Workbook()
     ws = wb.worksheets[0]
     ws.title = "组织架构"

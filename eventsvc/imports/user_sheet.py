@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from eventsvc.audit.operations import record
@@ -202,6 +201,8 @@ def import_without_preview(data: bytes, scope: Organization, *, dry_run: bool) -
 
 def build_password_sheet(issued: Sequence[Issued]) -> bytes:
     """Return an xlsx of the new accounts and their temporary passwords, for the administrator to hand out."""
+    from openpyxl import Workbook  # here, not at module level: workers that never export need not load it
+
     wb = Workbook()
     ws = wb.worksheets[0]
     ws.title = "初始密码"
@@ -220,6 +221,8 @@ def build_password_sheet(issued: Sequence[Issued]) -> bytes:
 
 def build_user_template() -> bytes:
     """Return the empty account sheet."""
+    from openpyxl import Workbook
+
     wb = Workbook()
     ws = wb.worksheets[0]
     ws.title = "账号"

@@ -10,7 +10,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import current_app, has_app_context
-from openpyxl import load_workbook
 
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.inputs import clean_text
@@ -74,6 +73,8 @@ def read_rows(
     if not data.startswith(b"PK"):
         raise ImportFileError(NOT_XLSX, code="not_xlsx")
     check_archive(data)
+    from openpyxl import load_workbook  # here, not at module level: most workers never read a sheet
+
     try:
         with warnings.catch_warnings():
             # Excel-made files carry extensions openpyxl only warns about; they do not matter here.

@@ -5,7 +5,6 @@ import io
 import json
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -74,6 +73,8 @@ def _cell(value: Any) -> Any:
 
 def person_xlsx(data: dict[str, Any]) -> bytes:
     """Build a workbook: 个人信息, 签到记录, 报名记录, 驿站到访, 短信通知."""
+    from openpyxl import Workbook  # here, not at module level: workers that never export need not load it
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

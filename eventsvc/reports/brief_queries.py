@@ -11,7 +11,7 @@ from eventsvc.core.storage import Storage, StorageError, get_storage
 from eventsvc.events.evidence_queries import event_photos, summary_text
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
-from eventsvc.reports.pdf_brief import MAX_PHOTOS, BriefPhoto, EventBrief
+from eventsvc.reports.records import MAX_PHOTOS, BriefPhoto, EventBrief
 
 
 def _attendance_lines(event: Event) -> list[tuple[str, str]]:

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from PIL import Image as PILImage
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Image, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from eventsvc.reports.fonts import FontInfo, pdf_font
 from eventsvc.reports.pdf_layout import CONTENT_W, GRID, HEAD_BG, Styles, build_pdf, para, text, time_range
+from eventsvc.reports.records import MAX_PHOTOS, BriefPhoto, EventBrief
 
-MAX_PHOTOS = 6
+# The records live in reports.records, so that queries and the evidence pages fill them without loading
+# reportlab and Pillow; they are re-exported here, where builders and tests have always found them.
+__all__ = ["MAX_PHOTOS", "MAX_SUMMARY_CHARS", "BriefPhoto", "EventBrief", "brief_story", "build_brief_pdf",
+           "photo_grid"]
+
 MAX_SUMMARY_CHARS = 1500  # keeps a brief within two pages next to six photos
 _PHOTO_EDGE_PX = 1000  # photos are stored up to 2560 px; this is plenty at 85 mm wide and keeps the PDF small
 _PHOTO_GAP = 4 * mm
@@ -26,34 +29,10 @@ _PHOTO_W = (CONTENT_W - _PHOTO_GAP) / 2
 _PHOTO_H = 62 * mm
 
 
-@dataclass(frozen=True)
-class BriefPhoto:
-    """A photo for the grid: JPEG (or any Pillow-readable) bytes and the caption printed under it."""
-
-    data: bytes
-    caption: str = ""
-
-
-@dataclass(frozen=True)
-class EventBrief:
-    """Everything a brief prints; `figures` are (label, value) lines, e.g. ("清凉礼包", "300 份")."""
-
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    place: str = ""
-    organizer: str = ""
-    co_organizers: str = ""
-    program: str = ""
-    level: str = ""
-    status_label: str = ""
-    figures: Sequence[tuple[str, str]] = ()
-    summary: str = ""
-    photos: Sequence[BriefPhoto] = field(default_factory=tuple)
-
-
 def _shrunk(data: bytes) -> tuple[io.BytesIO, int, int] | None:
     """Re-encode a photo at print size; None if it cannot be read (a brief never fails over one photo)."""
+    from PIL import Image as PILImage  # only a brief with photos needs Pillow
+
     try:
         with PILImage.open(io.BytesIO(data)) as image:
             image.draft("RGB", (_PHOTO_EDGE_PX, _PHOTO_EDGE_PX))

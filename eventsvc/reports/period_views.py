@@ -13,7 +13,6 @@ from eventsvc.core.timeutil import to_local, utcnow
 from eventsvc.orgs.models import Organization
 from eventsvc.orgs.queries import org_choices, scope_root
 from eventsvc.progress.periods import Period
-from eventsvc.reports.pdf_period import build_period_pdf
 from eventsvc.reports.period_data import (
     PeriodError,
     PeriodReport,
@@ -23,7 +22,6 @@ from eventsvc.reports.period_data import (
     reported_text,
     yoy_text,
 )
-from eventsvc.reports.period_xlsx import build_period_xlsx
 from eventsvc.reports.views import PDF, XLSX, _filename, send_bytes
 
 bp = Blueprint("reports_period", __name__)
@@ -81,6 +79,8 @@ def period_page() -> str:
 @staff_required
 def period_pdf() -> Response:
     """Send the period report as an A4 landscape PDF."""
+    from eventsvc.reports.pdf_period import build_period_pdf  # reportlab loads with the first PDF a worker builds
+
     report = _report()
     return send_bytes(build_period_pdf(report), PDF,
                       _filename(report.org.name, report.period.label, "工作情况报表") + ".pdf", attachment=False)
@@ -90,6 +90,8 @@ def period_pdf() -> Response:
 @staff_required
 def period_xlsx() -> Response:
     """Send the period report as a spreadsheet."""
+    from eventsvc.reports.period_xlsx import build_period_xlsx  # openpyxl likewise
+
     report = _report()
     return send_bytes(build_period_xlsx(report), XLSX,
                       _filename(report.org.name, report.period.label, "工作情况报表") + ".xlsx", attachment=True)

@@ -1,6 +1,7 @@
 """Plain data the report builders take: queries fill them, builders turn them into bytes."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -148,3 +149,32 @@ class ProgramCheckIn:
     event_title: str
     organizer: str
     person: RosterRow
+
+
+MAX_PHOTOS = 6  # photos on a brief (活动简报) or a station's evidence page
+
+
+@dataclass(frozen=True)
+class BriefPhoto:
+    """A photo for the grid: JPEG (or any Pillow-readable) bytes and the caption printed under it."""
+
+    data: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class EventBrief:
+    """Everything a brief prints; `figures` are (label, value) lines, e.g. ("清凉礼包", "300 份")."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str = ""
+    organizer: str = ""
+    co_organizers: str = ""
+    program: str = ""
+    level: str = ""
+    status_label: str = ""
+    figures: Sequence[tuple[str, str]] = ()
+    summary: str = ""
+    photos: Sequence[BriefPhoto] = field(default_factory=tuple)

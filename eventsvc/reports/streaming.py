@@ -20,7 +20,6 @@ from eventsvc.core.timeutil import fmt_local
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
 from eventsvc.programs.models import Program
-from eventsvc.reports.pdf_roster import build_roster_pdf
 from eventsvc.reports.queries import (
     event_header,
     program_check_ins_select,
@@ -60,6 +59,8 @@ def roster_same_day(event_id: int, *, checkout: bool) -> bool:
 
 def roster_pdf(event: Any, *, mask: bool = True) -> bytes:
     """Build an event's roster PDF from streamed rows (the view's one call)."""
+    from eventsvc.reports.pdf_roster import build_roster_pdf  # reportlab: only for workers that build a roster
+
     header = event_header(event)
     return build_roster_pdf(header, iter_roster_rows(event.id), mask=mask,
                             same_day=roster_same_day(event.id, checkout=header.checkout_enabled))

@@ -22,18 +22,10 @@ from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import Program
 from eventsvc.programs.queries import can_see_program
 from eventsvc.reports import queries
-from eventsvc.reports.fonts import pdf_font_info
-from eventsvc.reports.ledger_appendix import ledger_appendix
-from eventsvc.reports.pdf_ledger import build_ledger_pdf, build_year_overview_pdf
-from eventsvc.reports.pdf_poster import build_poster_pdf
-from eventsvc.reports.pdf_roster import build_blank_roster_pdf, build_roster_pdf
 from eventsvc.reports.streaming import iter_program_check_ins, send_spooled
-from eventsvc.reports.xlsx_export import (
-    build_event_checkins_xlsx,
-    build_import_template_xlsx,
-    write_ledger_xlsx,
-)
-from eventsvc.reports.xlsx_registrations import RegistrationRow, build_registrations_xlsx
+
+# The builders (reportlab, openpyxl, Pillow: ~30 MB of modules) are imported inside the views that use them:
+# this module is loaded by every worker at start, and most workers mostly take check-ins and show pages.
 
 bp = Blueprint("reports", __name__)
 
@@ -93,6 +85,8 @@ def _own_unit_program(program: Program) -> bool:
 @staff_required
 def event_roster_pdf(event_id: int) -> Response:
     """Send the event's roster (签到表) sorted by check-in time."""
+    from eventsvc.reports.pdf_roster import build_roster_pdf
+
     event = get_in_scope_or_404(Event, event_id, current_user)
     mask = _mask_phones(may_export_full_phones(current_user, event.organization), "签到表 PDF", event)
     pdf = build_roster_pdf(queries.event_header(event), queries.roster_rows(event.id), mask=mask)
@@ -103,6 +97,8 @@ def event_roster_pdf(event_id: int) -> Response:
 @staff_required
 def blank_roster_pdf(event_id: int) -> Response:
     """Send a paper sign-in sheet with N empty numbered rows (1..500)."""
+    from eventsvc.reports.pdf_roster import build_blank_roster_pdf
+
     event = get_in_scope_or_404(Event, event_id, current_user)
     raw = request.args.get("rows", "30").strip()
     require(raw.isdecimal() and 1 <= int(raw) <= MAX_BLANK_ROWS, 400)
@@ -114,6 +110,8 @@ def blank_roster_pdf(event_id: int) -> Response:
 @staff_required
 def event_poster_pdf(event_id: int) -> Response:
     """Send the A4 poster with the event's static check-in QR (dynamic events: scan the venue screen)."""
+    from eventsvc.reports.pdf_poster import build_poster_pdf
+
     event = get_in_scope_or_404(Event, event_id, current_user)
     url = None if event.qr_mode == QR_DYNAMIC else checkin_url(event)  # a printed dynamic code is refused
     pdf = build_poster_pdf(queries.event_header(event), url)
@@ -124,6 +122,8 @@ def event_poster_pdf(event_id: int) -> Response:
 @staff_required
 def event_registrations_xlsx(event_id: int) -> Response:
     """Send the registration list as on its page (same status filter and search), phones masked by default."""
+    from eventsvc.reports.xlsx_registrations import RegistrationRow, build_registrations_xlsx
+
     event = get_in_scope_or_404(Event, event_id, current_user)
     status = request.args.get("status", "")
     stmt = registrations_stmt(event, status if status in STATUS_FILTERS else "", request.args.get("q", ""))
@@ -142,6 +142,8 @@ def event_registrations_xlsx(event_id: int) -> Response:
 @staff_required
 def event_checkins_xlsx(event_id: int) -> Response:
     """Send the event's check-ins as a spreadsheet."""
+    from eventsvc.reports.xlsx_export import build_event_checkins_xlsx
+
     event = get_in_scope_or_404(Event, event_id, current_user)
     mask = _mask_phones(may_export_full_phones(current_user, event.organization), "签到明细 xlsx", event)
     data = build_event_checkins_xlsx(queries.event_header(event), queries.roster_rows(event.id), mask=mask)
@@ -152,6 +154,8 @@ def event_checkins_xlsx(event_id: int) -> Response:
 @staff_required
 def import_template_xlsx(event_id: int) -> Response:
     """Send the sheet to type a paper sign-in sheet into."""
+    from eventsvc.reports.xlsx_export import build_import_template_xlsx
+
     event = get_in_scope_or_404(Event, event_id, current_user)
     data = build_import_template_xlsx(queries.event_header(event), GROUPS)
     return send_bytes(data, XLSX, _filename(event.title, "签到导入模板") + ".xlsx", attachment=True)
@@ -161,6 +165,9 @@ def import_template_xlsx(event_id: int) -> Response:
 @staff_required
 def program_ledger_pdf(program_id: int) -> Response:
     """Send the program's ledger (台账), counting only the user's subtree."""
+    from eventsvc.reports.ledger_appendix import ledger_appendix
+    from eventsvc.reports.pdf_ledger import build_ledger_pdf
+
     program = _load_program(program_id)
     ledger = queries.ledger_data(program, current_user)
     appendix = ledger_appendix(ledger) if request.args.get("appendix") == "1" else None  # the 简报 pages
@@ -172,6 +179,8 @@ def program_ledger_pdf(program_id: int) -> Response:
 @staff_required
 def program_ledger_xlsx(program_id: int) -> Response:
     """Send the program's ledger as a spreadsheet: targets, events, check-ins."""
+    from eventsvc.reports.xlsx_export import write_ledger_xlsx
+
     program = _load_program(program_id)
     full_ok = may_export_full_phones(current_user, None) or (
         current_user.can_manage and not current_user.is_admin and _own_unit_program(program))
@@ -187,6 +196,8 @@ def program_ledger_xlsx(program_id: int) -> Response:
 @staff_required
 def year_overview_pdf(year: int) -> Response:
     """Send every visible program's progress for a year."""
+    from eventsvc.reports.pdf_ledger import build_year_overview_pdf
+
     require(2000 <= year <= 2100)
     pdf = build_year_overview_pdf(queries.year_overview(current_user, year))
     return send_bytes(pdf, PDF, f"{year}年度工作项目进度一览.pdf", attachment=False)
@@ -196,6 +207,8 @@ def year_overview_pdf(year: int) -> Response:
 @roles_required(ADMIN)
 def admin_settings() -> str:
     """Show which PDF font is used, the app version and the database kind."""
+    from eventsvc.reports.fonts import pdf_font_info
+
     try:
         version = metadata.version("eventsvc")
     except metadata.PackageNotFoundError:

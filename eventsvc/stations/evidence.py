@@ -20,7 +20,7 @@ from eventsvc.events.evidence_models import DOCUMENT, PHOTO, EventAttachment
 from eventsvc.events.evidence_operations import attach_upload, change_caption, remove_attachment
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
-from eventsvc.reports.pdf_brief import MAX_PHOTOS, BriefPhoto
+from eventsvc.reports.records import MAX_PHOTOS, BriefPhoto
 from eventsvc.stations.models import Station
 
 MAX_ATTACHMENTS_PER_STATION = 500  # a year of monthly photos with room to spare
