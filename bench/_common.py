@@ -323,8 +323,18 @@ class Phone:
     """One worker's phone: the person it submits, its cookies (session, device) and its form's CSRF token."""
 
     form: dict[str, str]
-    cookies: dict[str, str] = field(default_factory=dict)
+    cookies: list[Any] = field(default_factory=list)  # http.cookiejar.Cookie, as the server set them
     token: str = ""
+
+    def keep(self, c: Any) -> None:
+        """Keep the cookies the client holds now (the server may have replaced some)."""
+        self.cookies = list(c.cookies.jar)
+
+    def use(self, c: Any) -> None:
+        """Give the client this phone's cookies, and only those."""
+        c.cookies.clear()
+        for cookie in self.cookies:
+            c.cookies.jar.set_cookie(cookie)
 
 
 def open_phones(url: str, phones: Sequence[Phone], connections: int) -> Coroutine[Any, Any, Outcome]:
@@ -333,7 +343,7 @@ def open_phones(url: str, phones: Sequence[Phone], connections: int) -> Coroutin
         c.cookies.clear()
         resp = await c.get(url)
         phone.token = csrf_from(resp.text) or ""
-        phone.cookies = dict(c.cookies)
+        phone.keep(c)
         return int(resp.status_code)
 
     return drive(phones, connections, _none, step)
@@ -346,10 +356,9 @@ async def _none(_c: Any) -> None:
 def post_as_phones(url: str, phones: Sequence[Phone], connections: int) -> Coroutine[Any, Any, Outcome]:
     """POST each phone's form with its own cookies and token (only the POSTs are timed); keep what it set."""
     async def step(c: Any, _state: None, phone: Phone) -> int:
-        c.cookies.clear()
-        c.cookies.update(phone.cookies)
+        phone.use(c)
         resp = await c.post(url, data={**phone.form, CSRF_FIELD: phone.token})
-        phone.cookies = dict(c.cookies)
+        phone.keep(c)
         return int(resp.status_code)
 
     return drive(phones, connections, _none, step)

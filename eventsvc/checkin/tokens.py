@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -54,8 +55,12 @@ def verify_dynamic_code(event_code: str, token: str | None, max_age: int | None 
 
 def _fernet() -> Fernet:
     """The cipher of the device cookie: a key derived from SECRET_KEY, so rotating it forgets every device."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(_PERSON_SALT.encode() + b"\0" + secret).digest()))
+    return _fernet_for(str(current_app.config["SECRET_KEY"]))
+
+
+@lru_cache(maxsize=4)  # every worker page opens the device cookie: derive the key once per secret
+def _fernet_for(secret: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(_PERSON_SALT.encode() + b"\0" + secret.encode()).digest()))
 
 
 def seal(data: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from eventsvc.audit.models import AuditEntry
@@ -303,6 +304,7 @@ def check_in(
     record = CheckIn(id=new_id, checked_out_at=None, checked_out_by_id=None, reviewed_by_id=None,
                      reviewed_at=None, **values)
     _attach(record)
+    set_committed_value(record, "participant", participant)  # known here: nothing loads it again
     if method in (STAFF_SCAN, MANUAL):
         # A worker's own check-in is its row (one write on the hot path); imports are one import.confirm entry.
         audit(by, "checkin.create", record, organization=event.organization,

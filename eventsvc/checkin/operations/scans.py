@@ -15,7 +15,7 @@ record holds no personal details.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -83,6 +83,9 @@ class ScanResult:
     checked_in_at: datetime | None = None
     checked_out_at: datetime | None = None
     replayed: bool = False
+    # The check-in itself when this request decided it: the answer reads it (and its person) from here
+    # instead of loading both again. Not part of what is stored or compared.
+    check_in: CheckIn | None = field(default=None, compare=False, repr=False)
 
 
 def clamp_scanned_at(when: datetime | None, now: datetime) -> datetime:
@@ -100,7 +103,7 @@ def _result(scan: Scan, outcome: Outcome, record: CheckIn | None = None, *, code
         client_scan_id=scan.client_scan_id, outcome=outcome, code=code or outcome.value,
         participant_id=participant_id, check_in_id=record.id if record else None,
         checked_in_at=record.checked_in_at if record else None,
-        checked_out_at=record.checked_out_at if record else None,
+        checked_out_at=record.checked_out_at if record else None, check_in=record,
     )
 
 

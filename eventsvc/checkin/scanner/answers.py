@@ -77,10 +77,12 @@ def scan_answer(event: Event, result: ScanResult, *, viewer: User | None = None)
     """
     answer: dict[str, Any] = {"ok": result.outcome.ok, "outcome": result.outcome.value,
                               "title": TITLES[result.outcome], "code": result.code}
-    participant = db.session.get(Participant, result.participant_id) if result.participant_id else None
+    known = result.check_in if result.check_in is not None and result.check_in.id == result.check_in_id else None
+    participant = (known.participant if known is not None and known.participant_id == result.participant_id
+                   else db.session.get(Participant, result.participant_id) if result.participant_id else None)
     # A check-in shows the details as given at this event: a walk-in typed by staff of another street
     # must not reveal the name and workplace the person's own street stored.
-    record = db.session.get(CheckIn, result.check_in_id) if result.check_in_id is not None else None
+    record = known or (db.session.get(CheckIn, result.check_in_id) if result.check_in_id is not None else None)
     if participant is not None and may_edit_participant(viewer, participant):
         record = None  # the viewer may see (and correct) the stored details
     name = record.shown_name if record is not None else (participant.name if participant is not None else "")

@@ -100,8 +100,9 @@ def sync_scans_json(event_id: int) -> Any:
             db.session.rollback()
             return _error(exc.message, exc.code, 403 if exc.code == "forbidden" else 400)
         answers.append(scan_answer(event, result, viewer=_user()))
+    stats = event_stats(event)  # read in the transaction that wrote: the commit expires the event
     db.session.commit()
-    return jsonify(ok=True, results=answers, stats=event_stats(event))
+    return jsonify(ok=True, results=answers, stats=stats)
 
 
 @bp.route("/api/events/<int:event_id>/search")
