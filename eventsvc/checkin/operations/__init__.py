@@ -37,6 +37,7 @@ from eventsvc.checkin.operations.scans import (
     Mode,
     Outcome,
     Scan,
+    ScanRaced,
     ScanResult,
     clamp_scanned_at,
     process_scan,
@@ -50,6 +51,6 @@ __all__ = [
     "may_edit_participant", "person_at_event",
     "reject_check_in", "check_in", "check_in_by_ticket", "check_out", "checkin_window",
     "clamp_scanned_at", "ensure_open",
-    "process_scan", "promote_waitlisted", "register", "sync_scans", "ticket_token_from", "undo_check_in",
+    "process_scan", "ScanRaced", "promote_waitlisted", "register", "sync_scans", "ticket_token_from", "undo_check_in",
     "record_participant", "upsert_participant", "validate_person", "void_check_in",
 ]

@@ -187,37 +187,43 @@ def _known_scan(client_scan_id: str) -> ScanRecord | None:
     return db.session.scalar(select(ScanRecord).where(ScanRecord.client_scan_id == client_scan_id))
 
 
-# Driver SQL (core.driver_sql): every scan claims its id and then stores its decision.
-_CLAIM = ("INSERT INTO scan_record (client_scan_id, event_id, user_id, scanned_at, received_at, outcome, code,"
-          " attempts) VALUES (:client_scan_id, :event_id, :user_id, :scanned_at, :received_at, 'pending', '', 1)"
-          " ON CONFLICT (client_scan_id) DO NOTHING RETURNING id")
-_DECIDED = ("UPDATE scan_record SET outcome = :outcome, code = :code, participant_id = :participant_id,"
-            " check_in_id = :check_in_id, checked_in_at = :checked_in_at, checked_out_at = :checked_out_at"
-            " WHERE id = :id")
+class ScanRaced(OperationError):
+    """Another request stored this scan id while this one decided it: roll back and apply the batch again."""
+
+
+# Driver SQL (core.driver_sql): a scan id is looked up first, and the decision stored last in one INSERT.
+_SEEN = "SELECT id FROM scan_record WHERE client_scan_id = :client_scan_id"
+_STORE = ("INSERT INTO scan_record (client_scan_id, event_id, user_id, scanned_at, received_at, outcome, code,"
+          " participant_id, check_in_id, checked_in_at, checked_out_at, attempts) VALUES (:client_scan_id,"
+          " :event_id, :user_id, :scanned_at, :received_at, :outcome, :code, :participant_id, :check_in_id,"
+          " :checked_in_at, :checked_out_at, 1) ON CONFLICT (client_scan_id) DO NOTHING RETURNING id")
 
 
 def process_scan(event: Event, scan: Scan, *, by: User, now: datetime | None = None) -> ScanResult:
-    """Decide one staff scan once; a repeated client_scan_id returns the stored decision."""
+    """Decide one staff scan once; a repeated client_scan_id returns the stored decision.
+
+    The reads come first and every write last, so SQLite's single write lock is held for the writes
+    only, not for the whole scan. A retry racing its original (the device resent before the answer
+    came) finds the id taken when storing its decision and raises ScanRaced: the caller rolls back
+    and applies the batch again, which then replays the original's answer.
+    """
     if not can_check_in_at(by, event.organization):
         raise OperationError("您无权为该活动签到", code="forbidden")
+    conn = db.session.connection()
+    if driver_sql.run(conn, _SEEN, {"client_scan_id": scan.client_scan_id}).first() is not None:
+        known = _known_scan(scan.client_scan_id)
+        assert known is not None
+        return _replay(known, event, scan)
     now = now or utcnow()
     at = clamp_scanned_at(scan.scanned_at, now)
-    # Claim the id before deciding: a retry racing the original waits on this insert (the unique
-    # client_scan_id) and then gets the original's answer. Writing first in the transaction also lets
-    # SQLite queue concurrent scanners on its write lock instead of failing them on a stale read.
-    conn = db.session.connection()
-    claimed = driver_sql.run(conn, _CLAIM, {"client_scan_id": scan.client_scan_id, "event_id": event.id,
-                                            "user_id": by.id, "scanned_at": at, "received_at": now}).scalar()
-    if claimed is None:
-        known = _known_scan(scan.client_scan_id)
-        if known is None:
-            raise OperationError("扫码记录未能保存，请重试", code="bad_scan")
-        return _replay(known, event, scan)
     result = _decide(event, scan, by=by, at=at)
-    driver_sql.run(db.session.connection(), _DECIDED, {
-        "id": claimed, "outcome": result.outcome.value, "code": result.code, "participant_id": result.participant_id,
-        "check_in_id": result.check_in_id, "checked_in_at": result.checked_in_at,
-        "checked_out_at": result.checked_out_at})
+    stored = driver_sql.run(db.session.connection(), _STORE, {
+        "client_scan_id": scan.client_scan_id, "event_id": event.id, "user_id": by.id, "scanned_at": at,
+        "received_at": now, "outcome": result.outcome.value, "code": result.code,
+        "participant_id": result.participant_id, "check_in_id": result.check_in_id,
+        "checked_in_at": result.checked_in_at, "checked_out_at": result.checked_out_at}).scalar()
+    if stored is None:
+        raise ScanRaced("该扫码记录正在另一请求中处理，请重试", code="scan_raced")
     return replace(result, replayed=False)
 
 

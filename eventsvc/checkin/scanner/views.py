@@ -17,6 +17,7 @@ from eventsvc.checkin.operations import (
     GROUPS,
     MAX_BATCH,
     Scan,
+    ScanRaced,
     may_edit_participant,
     process_scan,
     undo_check_in,
@@ -87,6 +88,25 @@ def sync_scans_json(event_id: int) -> Any:
         return _error("缺少扫码记录（scans 列表）。", "bad_scan", 400)
     if len(scans) > MAX_BATCH:
         return _error(f"一次最多同步 {MAX_BATCH} 条扫码记录。", "bad_scan", 400)
+    for attempt in (1, 2):
+        try:
+            answers = _apply(event, scans)
+        except ScanRaced as exc:  # a resent scan met its original: start again, which replays it
+            db.session.rollback()
+            if attempt == 2:
+                return _error(exc.message, exc.code, 409)
+            continue
+        except OperationError as exc:
+            db.session.rollback()
+            return _error(exc.message, exc.code, 403 if exc.code == "forbidden" else 400)
+        break
+    stats = event_stats(event)  # read in the transaction that wrote: the commit expires the event
+    db.session.commit()
+    return jsonify(ok=True, results=answers, stats=stats)
+
+
+def _apply(event: Event, scans: list[Any]) -> list[dict[str, Any]]:
+    """Apply each scan in order and return the answers; a malformed one is answered, not stored."""
     answers: list[dict[str, Any]] = []
     for raw in scans:
         try:
@@ -94,15 +114,8 @@ def sync_scans_json(event_id: int) -> Any:
         except BadScan as exc:
             answers.append(bad_scan_answer(exc.message, exc.client_scan_id))
             continue
-        try:
-            result = process_scan(event, scan, by=_user())
-        except OperationError as exc:
-            db.session.rollback()
-            return _error(exc.message, exc.code, 403 if exc.code == "forbidden" else 400)
-        answers.append(scan_answer(event, result, viewer=_user()))
-    stats = event_stats(event)  # read in the transaction that wrote: the commit expires the event
-    db.session.commit()
-    return jsonify(ok=True, results=answers, stats=stats)
+        answers.append(scan_answer(event, process_scan(event, scan, by=_user()), viewer=_user()))
+    return answers
 
 
 @bp.route("/api/events/<int:event_id>/search")
