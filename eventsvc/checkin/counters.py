@@ -4,45 +4,53 @@
   running number a new check-in gets (您是本场第 N 位; an undo leaves a gap, never a repeat).
 - ProgramParticipant: one row per (program, organizing unit, person) with at least one counted
   check-in at a published event of that program organized by that unit (an event counts toward its
-  primary program and each additional one), with the earliest start among those events: a person
-  counts once that one has started (the session rule), so readers filter `first_starts_at <= now`.
-  Distinct 人 per program and subtree read these rows, never the check-ins.
+  primary program and each additional one), with the earliest start among those events.
+- PersonReach: one row per (person, bucket, unit) where the bucket is a program (kind 'p', its id) or a
+  year's programs together (kind 'y', the year), and the unit organized a counted event of the bucket the
+  person attended (or runs a station whose visits count toward it) or lies above such a unit. Its
+  first_starts_at is the earliest start among those events (a visit counts from its visited_at).
+- ReachCount: how many PersonReach rows each (bucket, unit) has, bumped for every row inserted.
+  Distinct 人 of a program (or a year) in a unit's subtree = ReachCount.people minus that bucket's rows
+  whose first start is still to come (the session rule: few rows, found through an index).
+- EventReach: for each event, the buckets and units a check-in there reaches (its programs and their
+  years × its organizer and every unit above it), so the hot path inserts PersonReach rows from one
+  indexed read. It follows the event's programs, organizer, the programs' years and the tree.
+- EventTally: sums over published events per (program, organizer, level, primary or additional
+  membership) and per (China-time month, organizer): 场次, the reported headcounts and the counted
+  check-ins. Pages read these few rows instead of a year of events; events not started yet are
+  subtracted by the reader (progress/tally.py).
 
-The hot path (operations.checkins) calls `added()` after its INSERT. Everything done through the ORM
-(undo, void, reject, confirm, an import undone, an event cancelled, moved or counted toward other
-programs) is caught by the flush hooks below, so no operation can forget the counters.
-`progress/counters.py` recomputes both tables from the raw rows (`flask counts verify|rebuild`).
+The last four are derived rows without foreign keys: `counts rebuild` recomputes them whole and
+`counts verify` proves them, and a foreign-key check per row would cost more than the row itself, on
+the hot path and when millions are rebuilt (units, people and events are never deleted with rows that
+count; the flush hooks follow what does change).
+
+The hot path (operations.checkins) calls `added()` right after its INSERT: plain driver SQL written once
+per dialect (core/driver_sql.py), no statement built per call; the event's programs and units are read by
+the same statements, never cached. Everything done through the ORM (undo, void, review, an event
+created, cancelled, moved or counted toward other programs, a station visit, a unit moved) is caught by
+the flush hooks in progress/sync.py. progress/counters.py recomputes every table from the raw rows
+(`flask counts verify|rebuild`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    Table,
-    delete,
-    event,
-    func,
-    inspect,
-    literal,
-    select,
-    union,
-)
+from sqlalchemy import Boolean, Connection, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from eventsvc.checkin.models import CHECKIN_PENDING, IMPORT, MANUAL, SELF_SCAN, STAFF_SCAN, CheckIn
-from eventsvc.db import Base
-from eventsvc.events.models import PUBLISHED, Event, event_program
+from eventsvc.checkin.models import IMPORT, MANUAL, SELF_SCAN, STAFF_SCAN
+from eventsvc.core.driver_sql import run
+from eventsvc.core.timeutil import LOCAL_OFFSET
+from eventsvc.db import Base, one_of
+from eventsvc.events.models import PUBLISHED
 
 METHOD_COLUMNS = {SELF_SCAN: "by_self", STAFF_SCAN: "by_staff", MANUAL: "by_manual", IMPORT: "by_import"}
+PROGRAM, YEAR, MONTH = "p", "y", "m"  # kinds of bucket: one program, every program of a year, a month
 
 
 class EventCount(Base):
@@ -72,6 +80,67 @@ class ProgramParticipant(Base):
     first_starts_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class PersonReach(Base):
+    """A person reached by a program (or a year's programs) within one unit's subtree (inserted once)."""
+
+    __tablename__ = "person_reach"
+    __table_args__ = (
+        # Readers go by bucket and unit; the session rule looks for first starts still to come.
+        Index("ix_person_reach_bucket", "kind", "bucket", "organization_id", "first_starts_at"),
+        one_of("kind", [PROGRAM, YEAR]),
+        {"sqlite_with_rowid": False},  # the primary key is the table: one B-tree fewer for millions of rows
+    )
+
+    participant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)  # a program id (kind 'p') or a year ('y')
+    organization_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_starts_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ReachCount(Base):
+    """How many people a program (or a year's programs) reached within one unit's subtree, at any time."""
+
+    __tablename__ = "reach_count"
+    __table_args__ = (one_of("kind", [PROGRAM, YEAR]),)
+
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    people: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class EventReach(Base):
+    """A bucket and unit that a counted check-in at this event reaches (its PersonReach rows to insert)."""
+
+    __tablename__ = "event_reach"
+    __table_args__ = (one_of("kind", [PROGRAM, YEAR]), {"sqlite_with_rowid": False})
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class EventTally(Base):
+    """Sums over the published events of one organizer, per program and level (kind 'p': bucket is the
+    program, is_primary tells its primary program from an additional one) or per month (kind 'm':
+    bucket is yyyymm in China time, level '', each event once)."""
+
+    __tablename__ = "event_tally"
+    __table_args__ = (one_of("kind", [PROGRAM, MONTH]),)
+
+    organization_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    is_primary: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    onsite: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    online: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    checkins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 def dialect_insert(conn: Any, table: Any) -> Any:
     """Return the dialect's INSERT (both have ON CONFLICT) for `table`."""
     bind = conn.get_bind() if hasattr(conn, "get_bind") else conn  # a Session, scoped or not
@@ -79,153 +148,174 @@ def dialect_insert(conn: Any, table: Any) -> Any:
     return (pg_insert if name == "postgresql" else sqlite_insert)(table)
 
 
-def _bump(conn: Connection | Session, event_id: int, method: str, pending: bool, delta: int) -> int:
-    """Add `delta` check-ins to the event's counts; a new one also takes the next seq. Return seq."""
-    values = {"event_id": event_id, "seq": max(delta, 0), "checkins": 0 if pending else delta,
-              "pending": delta if pending else 0, "by_self": 0, "by_staff": 0, "by_manual": 0, "by_import": 0}
+def connection_of(conn: Connection | Session) -> Connection:
+    """Return the Connection (and transaction) a Session, scoped or not, works on."""
+    return conn if isinstance(conn, Connection) else conn.connection()
+
+
+# --- the statements, written once -------------------------------------------------------------
+
+_FIGURES = ("checkins", "pending", *METHOD_COLUMNS.values())
+BUMP_SQL = (
+    "INSERT INTO event_count (event_id, seq, " + ", ".join(_FIGURES) + ") "
+    "VALUES (:event_id, :seq, " + ", ".join(f":{name}" for name in _FIGURES) + ") "
+    "ON CONFLICT (event_id) DO UPDATE SET seq = event_count.seq + excluded.seq, "
+    + ", ".join(f"{name} = event_count.{name} + excluded.{name}" for name in _FIGURES)
+    + " RETURNING seq"
+)
+
+
+def bump(conn: Connection, event_id: int, method: str, pending: bool, delta: int, *, seq: int = 0) -> int:
+    """Add `delta` check-ins of `method` to the event's figures and `seq` to its running number; return seq."""
+    values = dict.fromkeys(_FIGURES, 0)
+    values["pending" if pending else "checkins"] = delta
     if not pending and method in METHOD_COLUMNS:
         values[METHOD_COLUMNS[method]] = delta
-    stmt = dialect_insert(conn, EventCount).values(**values)
-    t = EventCount.__table__
-    sets = {name: t.c[name] + stmt.excluded[name] for name in values if name != "event_id"}
-    stmt = stmt.on_conflict_do_update(index_elements=[t.c.event_id], set_=sets).returning(t.c.seq)
-    return int(conn.execute(stmt).scalar_one())
+    return int(run(conn, BUMP_SQL, {"event_id": event_id, "seq": seq, **values}).scalar_one())
 
 
-def programs_of(event_id: int) -> Any:
-    """Select the ids of the programs an event counts toward (primary and additional)."""
-    return union(select(Event.program_id.label("program_id")).where(Event.id == event_id),
-                 select(event_program.c.program_id).where(event_program.c.event_id == event_id))
+def month_sql(column: str, dialect: str) -> str:
+    """SQL for the China-time month (yyyymm) of a UTC timestamp column; whole seconds, as Python counts them."""
+    hours = int(LOCAL_OFFSET.total_seconds() // 3600)
+    if dialect == "postgresql":
+        return f"CAST(to_char({column} + interval '{hours} hours', 'YYYYMM') AS INTEGER)"
+    return f"CAST(strftime('%Y%m', substr({column}, 1, 19), '+{hours} hours') AS INTEGER)"
 
 
-_PP_COLUMNS = ["program_id", "organization_id", "participant_id", "first_starts_at"]
+_PUBLISHED_EVENT = f"SELECT {{}} FROM event WHERE id = :event_id AND status = '{PUBLISHED}'"
+_tally_sql: dict[str, str] = {}
 
 
-def _add_person(conn: Connection | Session, event: Event, participant_id: int) -> None:
-    """Insert the person once per program of the event; an earlier-starting event moves first_starts_at."""
-    m = programs_of(event.id).subquery()
-    rows = select(m.c.program_id, literal(event.organization_id), literal(participant_id),
-                  literal(event.starts_at, DateTime)).where(m.c.program_id.is_not(None))
-    stmt = dialect_insert(conn, ProgramParticipant).from_select(_PP_COLUMNS, rows)
-    t = ProgramParticipant.__table__
-    conn.execute(stmt.on_conflict_do_update(
-        index_elements=[t.c.program_id, t.c.organization_id, t.c.participant_id],
-        set_={"first_starts_at": stmt.excluded.first_starts_at},
-        where=stmt.excluded.first_starts_at < t.c.first_starts_at))
+def _tally_statement(dialect: str) -> str:
+    sql = _tally_sql.get(dialect)
+    if sql is None:
+        starts = "(" + _PUBLISHED_EVENT.format("starts_at") + ")"
+        sql = _tally_sql[dialect] = (
+            "UPDATE event_tally SET checkins = checkins + :delta "
+            "WHERE organization_id = (" + _PUBLISHED_EVENT.format("organization_id") + ") AND ("
+            f"(kind = '{PROGRAM}' AND level = (SELECT level FROM event WHERE id = :event_id) AND ("
+            "(is_primary AND bucket = (SELECT program_id FROM event WHERE id = :event_id)) OR (NOT is_primary "
+            "AND bucket IN (SELECT program_id FROM event_program WHERE event_id = :event_id)))) "
+            f"OR (kind = '{MONTH}' AND bucket = {month_sql(starts, dialect)}))")
+    return sql
 
 
-def added(conn: Connection | Session, event: Event, participant_id: int, method: str, pending: bool) -> int:
+def tally(conn: Connection, event_id: int, delta: int) -> None:
+    """Add `delta` counted check-ins to the tallies of the event (nothing unless it is published)."""
+    run(conn, _tally_statement(conn.dialect.name), {"event_id": event_id, "delta": delta})
+
+
+@dataclass(frozen=True)
+class ReachSource:
+    """How a counted row reaches its person: `earlier` moves first_starts_at back where this row starts
+    earlier than known, `insert` adds the missing (bucket, unit) rows and returns them."""
+
+    earlier: str
+    insert: str
+
+
+def cte_source(rows: str, starts: str) -> ReachSource:
+    """A ReachSource from `rows`, a select of (program_id, organizer_id), and `starts`, the SQL value of
+    its start: the buckets are each program and its year, the units the organizer and every unit above."""
+    cte = (
+        "WITH RECURSIVE src (program_id, organizer_id) AS (" + rows + "), "
+        "anc (organizer_id, id) AS (SELECT DISTINCT organizer_id, organizer_id FROM src "
+        "UNION SELECT anc.organizer_id, o.parent_id FROM anc JOIN organization o ON o.id = anc.id "
+        "WHERE o.parent_id IS NOT NULL), "
+        f"b (kind, bucket, organizer_id) AS (SELECT '{PROGRAM}', program_id, organizer_id FROM src "
+        f"UNION SELECT '{YEAR}', p.year, src.organizer_id FROM src JOIN program p ON p.id = src.program_id) ")
+    targets = "SELECT b.kind, b.bucket, anc.id FROM b JOIN anc ON anc.organizer_id = b.organizer_id"
+    return ReachSource(
+        earlier=cte + f"UPDATE person_reach SET first_starts_at = {starts} WHERE participant_id = :participant_id "
+        f"AND first_starts_at > {starts} AND (kind, bucket, organization_id) IN ({targets})",
+        insert=cte + "INSERT INTO person_reach (participant_id, kind, bucket, organization_id, first_starts_at) "
+        f"SELECT :participant_id, b.kind, b.bucket, anc.id, {starts} "
+        "FROM b JOIN anc ON anc.organizer_id = b.organizer_id WHERE true "
+        "ON CONFLICT (participant_id, kind, bucket, organization_id) DO NOTHING "
+        "RETURNING kind, bucket, organization_id")
+
+
+# A check-in at event :event_id reaches its person in the event's EventReach rows, if it is published.
+_STARTS = "(" + _PUBLISHED_EVENT.format("starts_at") + ")"
+CHECK_IN = ReachSource(
+    earlier=f"UPDATE person_reach SET first_starts_at = {_STARTS} WHERE participant_id = :participant_id "
+    f"AND first_starts_at > {_STARTS} AND (kind, bucket, organization_id) IN "
+    "(SELECT kind, bucket, organization_id FROM event_reach WHERE event_id = :event_id)",
+    insert="INSERT INTO person_reach (participant_id, kind, bucket, organization_id, first_starts_at) "
+    "SELECT :participant_id, r.kind, r.bucket, r.organization_id, e.starts_at "
+    f"FROM event_reach r JOIN event e ON e.id = r.event_id WHERE r.event_id = :event_id AND e.status = '{PUBLISHED}' "
+    "ON CONFLICT (participant_id, kind, bucket, organization_id) DO NOTHING RETURNING kind, bucket, organization_id",
+)
+
+_PP_SQL = (
+    "INSERT INTO program_participant (program_id, organization_id, participant_id, first_starts_at) "
+    "SELECT r.bucket, e.organization_id, :participant_id, e.starts_at "
+    "FROM event_reach r JOIN event e ON e.id = r.event_id "
+    f"WHERE r.event_id = :event_id AND r.kind = '{PROGRAM}' AND r.organization_id = e.organization_id "
+    f"AND e.status = '{PUBLISHED}' "
+    "ON CONFLICT (program_id, organization_id, participant_id) DO UPDATE "
+    "SET first_starts_at = excluded.first_starts_at "
+    "WHERE excluded.first_starts_at < program_participant.first_starts_at"
+)
+
+_count_sql: dict[int, str] = {}
+
+
+def _count_bump_sql(n: int) -> str:
+    found = _count_sql.get(n)
+    if found is None:
+        rows = ", ".join(f"(:k{i}, :b{i}, :o{i}, 1)" for i in range(n))
+        found = _count_sql[n] = (
+            f"INSERT INTO reach_count (kind, bucket, organization_id, people) VALUES {rows} "
+            "ON CONFLICT (kind, bucket, organization_id) DO UPDATE SET people = reach_count.people + excluded.people")
+    return found
+
+
+def reach(conn: Connection, participant_id: int, source: ReachSource, params: dict[str, Any]) -> int:
+    """Count the person for every bucket and unit `source` reaches (once each); return the rows added."""
+    values = {"participant_id": participant_id, **params}
+    run(conn, source.earlier, values)  # an earlier start than known moves first_starts_at back
+    new = sorted(tuple(row) for row in run(conn, source.insert, values))
+    if new:  # one row per bucket and unit, in key order (concurrent bumps lock rows in the same order)
+        counts: dict[str, Any] = {}
+        for i, (kind, bucket, org_id) in enumerate(new):
+            counts.update({f"k{i}": kind, f"b{i}": bucket, f"o{i}": org_id})
+        run(conn, _count_bump_sql(len(new)), counts)
+    return len(new)
+
+
+def count_person(conn: Connection, event_id: int, participant_id: int) -> None:
+    """Count a person's (counted) check-in at an event toward its programs' people, if it is published."""
+    params = {"participant_id": participant_id, "event_id": event_id}
+    run(conn, _PP_SQL, params)
+    reach(conn, participant_id, CHECK_IN, {"event_id": event_id})
+
+
+# PostgreSQL runs every statement of a counted check-in in one round trip, as data-modifying CTEs. They touch
+# different rows (an earlier start only moves rows that exist, new rows are only those missing), so sharing
+# one snapshot changes nothing in what they write; SQLite runs the same statements one by one.
+PG_COUNTED_SQL = (
+    f"WITH bump AS ({BUMP_SQL}), tally AS ({_tally_statement('postgresql')}), pp AS ({_PP_SQL}), "
+    f"earlier AS ({CHECK_IN.earlier}), added AS ({CHECK_IN.insert}), "
+    "counted AS (INSERT INTO reach_count (kind, bucket, organization_id, people) "
+    "SELECT kind, bucket, organization_id, 1 FROM added ORDER BY kind, bucket, organization_id "
+    "ON CONFLICT (kind, bucket, organization_id) DO UPDATE SET people = reach_count.people + excluded.people) "
+    "SELECT seq FROM bump"
+)
+
+
+def added(conn: Connection | Session, event: Any, participant_id: int, method: str, pending: bool) -> int:
     """Count a check-in just inserted; return its running number at the event."""
-    seq = _bump(conn, event.id, method, pending, 1)
-    if not pending and event.status == PUBLISHED:
-        _add_person(conn, event, participant_id)
+    connection = connection_of(conn)
+    if pending:  # a pending one counts once confirmed (progress/sync.py)
+        return bump(connection, event.id, method, pending, 1, seq=1)
+    if connection.dialect.name == "postgresql":
+        values = {"event_id": event.id, "participant_id": participant_id, "seq": 1, "delta": 1,
+                  **dict.fromkeys(_FIGURES, 0), "checkins": 1}
+        if method in METHOD_COLUMNS:
+            values[METHOD_COLUMNS[method]] = 1
+        return int(run(connection, PG_COUNTED_SQL, values).scalar_one())
+    seq = bump(connection, event.id, method, pending, 1, seq=1)
+    tally(connection, event.id, 1)
+    count_person(connection, event.id, participant_id)
     return seq
-
-
-def counted_people() -> Any:
-    """Select what ProgramParticipant holds, from the raw rows: (program, organizer, person, earliest start)."""
-    m = union(select(Event.id.label("event_id"), Event.program_id.label("program_id")),
-              select(event_program.c.event_id, event_program.c.program_id)).subquery()
-    return (select(m.c.program_id, Event.organization_id, CheckIn.participant_id, func.min(Event.starts_at))
-            .select_from(CheckIn).join(Event, Event.id == CheckIn.event_id).join(m, m.c.event_id == Event.id)
-            .where(Event.status == PUBLISHED, CheckIn.status != CHECKIN_PENDING, CheckIn.voided_at.is_(None))
-            .group_by(m.c.program_id, Event.organization_id, CheckIn.participant_id))
-
-
-def resync_people(conn: Connection | Session, participant_ids: Iterable[int]) -> None:
-    """Recompute the ProgramParticipant rows of these people from their check-ins."""
-    ids = sorted(set(participant_ids))
-    t = cast(Table, ProgramParticipant.__table__)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        conn.execute(delete(t).where(t.c.participant_id.in_(chunk)))
-        conn.execute(t.insert().from_select(_PP_COLUMNS, counted_people().where(CheckIn.participant_id.in_(chunk))))
-
-
-def people_at(conn: Connection | Session, event_ids: Sequence[int]) -> list[int]:
-    """Return the ids of everyone with a check-in at these events."""
-    return list(conn.execute(select(CheckIn.participant_id).where(CheckIn.event_id.in_(event_ids))).scalars())
-
-
-# --- flush hooks: ORM changes keep the counters too ------------------------------------------
-
-_KEY = "eventsvc.counters"
-_EVENT_FIELDS = ("status", "organization_id", "program_id", "additional_programs", "starts_at")
-
-
-@event.listens_for(Session, "before_flush")
-def _collect(session: Session, _ctx: Any, _instances: Any) -> None:
-    """Note what this flush changes in counted rows (before the ORM forgets the old values)."""
-    queued = session.info.setdefault(_KEY, {"bumps": [], "people": set(), "events": set()})
-    for obj in session.new:
-        if isinstance(obj, CheckIn):
-            queued["bumps"].append((obj, None, 1))
-    for obj in session.deleted:
-        if isinstance(obj, CheckIn):
-            if obj.voided_at is None:  # a voided row's counts went when it was voided
-                queued["bumps"].append((obj, (obj.event_id, obj.method, obj.status == CHECKIN_PENDING), -1))
-            queued["people"].add(obj.participant_id)
-    for obj in session.dirty:  # R5's void (作废): the row stays, its counts go as if it were deleted
-        if isinstance(obj, CheckIn):
-            voided = inspect(obj).attrs.voided_at.history
-            if voided.added and voided.added[0] is not None and not any(voided.deleted):
-                queued["bumps"].append((obj, (obj.event_id, obj.method, obj.status == CHECKIN_PENDING), -1))
-                queued["people"].add(obj.participant_id)
-    for obj in session.dirty:
-        if isinstance(obj, CheckIn):
-            hist = inspect(obj).attrs.status.history
-            before, after = list(hist.deleted or ()), list(hist.added or ())
-            was_pending = bool(before) and before[0] == CHECKIN_PENDING
-            if after and was_pending != (after[0] == CHECKIN_PENDING):
-                queued["bumps"].append((obj, (obj.event_id, obj.method, was_pending), -1))
-                queued["bumps"].append((obj, (obj.event_id, obj.method, not was_pending), 0))
-                queued["people"].add(obj.participant_id)
-        elif isinstance(obj, Event):
-            state = inspect(obj)
-            if any(state.attrs[name].history.has_changes() for name in _EVENT_FIELDS):
-                queued["events"].add(obj.id)
-
-
-@event.listens_for(Session, "after_flush")
-def _apply(session: Session, _ctx: Any) -> None:
-    """Write the counts for what the flush did, on the flush's own connection and transaction."""
-    queued = session.info.pop(_KEY, None)
-    if not queued or not (queued["bumps"] or queued["people"] or queued["events"]):
-        return
-    conn = session.connection()
-    people: set[int] = set(queued["people"])
-    for obj, old, delta in queued["bumps"]:
-        if old is None:  # an ORM insert: count it like the hot path does
-            _bump(conn, obj.event_id, obj.method, obj.status == CHECKIN_PENDING, 1)
-            people.add(obj.participant_id)
-        elif delta == 0:  # the other half of a status change: counted under the new status, no new seq
-            values = _bump_values(old)
-            _adjust(conn, obj.event_id, values)
-        else:
-            _adjust(conn, old[0], {k: -v for k, v in _bump_values(old).items()})
-    if queued["events"]:
-        people.update(people_at(conn, sorted(queued["events"])))
-    if people:
-        resync_people(conn, people)
-
-
-def _bump_values(key: tuple[int, str, bool]) -> dict[str, int]:
-    _event_id, method, pending = key
-    if pending:
-        return {"pending": 1}
-    values = {"checkins": 1}
-    if method in METHOD_COLUMNS:
-        values[METHOD_COLUMNS[method]] = 1
-    return values
-
-
-def _adjust(conn: Connection, event_id: int, values: dict[str, int]) -> None:
-    """Add signed amounts to an event's counts without touching seq (row created when missing)."""
-    row = {"event_id": event_id, "seq": 0, "checkins": 0, "pending": 0, "by_self": 0, "by_staff": 0,
-           "by_manual": 0, "by_import": 0, **values}
-    stmt = dialect_insert(conn, EventCount).values(**row)
-    t = EventCount.__table__
-    conn.execute(stmt.on_conflict_do_update(
-        index_elements=[t.c.event_id], set_={k: t.c[k] + stmt.excluded[k] for k in values}))
-
-

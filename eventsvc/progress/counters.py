@@ -1,8 +1,11 @@
 """Prove the maintained counts (checkin/counters.py) against the raw rows, and rebuild them.
 
-The union audits these figures: `flask counts verify` recomputes every event's counts and every
-program's people from the check-ins and names each difference; `flask counts rebuild` rewrites both
-tables from the raw rows (after an upgrade, a restore, or a difference verify found).
+The union audits these figures: `flask counts verify` recomputes every event's counts, every program's
+people, every program's and year's people per unit (progress/raw.py) and the sums of events per
+organizer (progress/tally.py), and names each difference;
+`flask counts rebuild` rewrites the tables from the raw rows (after an upgrade, a restore, or a
+difference verify found). Row sets are compared inside the database (EXCEPT both ways), so a year of
+millions of rows never has to fit in memory.
 """
 from __future__ import annotations
 
@@ -11,13 +14,26 @@ from typing import Any, cast
 
 import click
 from flask import Flask
-from sqlalchemy import Table, case, delete, func, select
+from sqlalchemy import CompoundSelect, Select, Table, delete, except_, func, select, text
 
-from eventsvc.checkin.counters import METHOD_COLUMNS, EventCount, ProgramParticipant, counted_people
-from eventsvc.checkin.models import CHECKIN_PENDING, CheckIn
+from eventsvc.checkin.counters import EventCount, EventReach, EventTally, PersonReach, ProgramParticipant, ReachCount
 from eventsvc.extensions import db
+from eventsvc.progress import (
+    sync,  # noqa: F401  (the flush hooks that keep the counts)
+    tally,
+)
+from eventsvc.progress.raw import (
+    EVENT_REACH_COLUMNS,
+    FIGURES,
+    PP_COLUMNS,
+    REACH_COLUMNS,
+    counted_people,
+    event_reach,
+    raw_event_counts,
+    reached,
+)
 
-FIGURES = ("checkins", "pending", *METHOD_COLUMNS.values())
+SHOWN = 50  # differences named per kind; the total is always given
 
 
 @dataclass
@@ -30,29 +46,12 @@ class Differences:
         return bool(self.lines)
 
 
-def raw_event_counts() -> dict[int, dict[str, int]]:
-    """Recompute each event's figures (and its row total, for seq) from the check-ins."""
-    counted = (CheckIn.status != CHECKIN_PENDING) & CheckIn.voided_at.is_(None)  # 作废 rows stay, uncounted
-    columns: list[Any] = [
-        func.count(CheckIn.id),
-        func.sum(case((counted, 1), else_=0)),
-        func.sum(case((CheckIn.status == CHECKIN_PENDING, 1), else_=0)),
-        *[func.sum(case((counted & (CheckIn.method == method), 1), else_=0)) for method in METHOD_COLUMNS],
-    ]
-    result = {}
-    for event_id, total, *figures in db.session.execute(select(CheckIn.event_id, *columns).group_by(CheckIn.event_id)):
-        result[event_id] = {"total": int(total), **{k: int(v or 0) for k, v in zip(FIGURES, figures, strict=True)}}
-    return result
-
-
 def stored_event_counts() -> dict[int, dict[str, int]]:
     rows = db.session.scalars(select(EventCount))
     return {r.event_id: {"seq": r.seq, **{k: getattr(r, k) for k in FIGURES}} for r in rows}
 
 
-def verify() -> Differences:
-    """Compare both tables with the raw rows; an empty result means every figure is right."""
-    found = Differences()
+def _event_differences(found: Differences) -> None:
     raw, stored = raw_event_counts(), stored_event_counts()
     zero = dict.fromkeys(FIGURES, 0)
     for event_id in sorted(raw.keys() | stored.keys()):
@@ -62,19 +61,85 @@ def verify() -> Differences:
                 found.lines.append(f"活动 {event_id} {name}: 记录 {have[name]}，实际 {want[name]}")
         if have["seq"] < want["total"]:
             found.lines.append(f"活动 {event_id} seq: 记录 {have['seq']}，小于签到行数 {want['total']}")
-    pp = ProgramParticipant
-    want_people = {tuple(r) for r in db.session.execute(counted_people())}
-    have_people = {tuple(r) for r in db.session.execute(
-        select(pp.program_id, pp.organization_id, pp.participant_id, pp.first_starts_at))}
-    for program_id, org_id, person_id, starts in sorted(want_people - have_people, key=str):
-        found.lines.append(f"项目 {program_id} 单位 {org_id} 缺少参与者 {person_id}（最早 {starts}）")
-    for program_id, org_id, person_id, starts in sorted(have_people - want_people, key=str):
-        found.lines.append(f"项目 {program_id} 单位 {org_id} 多出参与者 {person_id}（最早 {starts}）")
+
+
+def _row_differences(found: Differences, want: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]],
+                     have: Select[*tuple[Any, ...]], missing: str, extra: str) -> None:
+    """Name the rows `want` has and `have` lacks, and the other way round (the first SHOWN of each)."""
+    want, have = select(*want.subquery().c), select(*have.subquery().c)  # plain SELECTs around compounds
+    for query, template in ((except_(want, have), missing), (except_(have, want), extra)):
+        total = 0
+        for total, row in enumerate(db.session.execute(query), start=1):  # normally none: read them as they come
+            if total <= SHOWN:
+                found.lines.append(template.format(*row))
+        if total > SHOWN:
+            found.lines.append(f"……另有 {total - SHOWN} 条同类不一致")
+
+
+def _count_differences(found: Differences) -> None:
+    r, c = PersonReach, ReachCount
+    want = {tuple(k): n for *k, n in db.session.execute(
+        select(r.kind, r.bucket, r.organization_id, func.count()).group_by(r.kind, r.bucket, r.organization_id))}
+    have = {tuple(k): n for *k, n in db.session.execute(select(c.kind, c.bucket, c.organization_id, c.people))}
+    for key in sorted(want.keys() | have.keys(), key=str):
+        if want.get(key, 0) != have.get(key, 0):
+            kind, bucket, org_id = key
+            found.lines.append(f"{'项目' if kind == 'p' else '年度'} {bucket} 单位 {org_id} 人数: "
+                               f"记录 {have.get(key, 0)}，实际 {want.get(key, 0)}")
+
+
+def _tally_differences(found: Differences) -> None:
+    t = EventTally
+    want = tally.contributions(db.session, tally.published_events(raw=True))
+    have = {(o, k, b, lv, bool(p)): tally.Sums(*v) for o, k, b, lv, p, *v in db.session.execute(
+        select(t.organization_id, t.kind, t.bucket, t.level, t.is_primary, *(getattr(t, f) for f in tally.FIELDS)))}
+    wrong = [key for key in sorted(want.keys() | have.keys(), key=str)
+             if want.get(key, tally.Sums()) != have.get(key, tally.Sums())]
+    for key in wrong[:SHOWN]:
+        found.lines.append(f"单位 {key[0]} 汇总 {key[1]}/{key[2]}/{key[3] or '-'}{'' if key[4] else '（附加项目）'}: "
+                           f"记录 {have.get(key, tally.Sums())}，实际 {want.get(key, tally.Sums())}")
+    if len(wrong) > SHOWN:
+        found.lines.append(f"……另有 {len(wrong) - SHOWN} 条同类不一致")
+
+
+def verify() -> Differences:
+    """Compare every maintained table with the raw rows; an empty result means every figure is right."""
+    found = Differences()
+    _event_differences(found)
+    pp, r = ProgramParticipant, PersonReach
+    _row_differences(found, counted_people(),
+                     select(pp.program_id, pp.organization_id, pp.participant_id, pp.first_starts_at),
+                     "项目 {0} 单位 {1} 缺少参与者 {2}（最早 {3}）", "项目 {0} 单位 {1} 多出参与者 {2}（最早 {3}）")
+    _row_differences(found, reached(),
+                     select(r.participant_id, r.kind, r.bucket, r.organization_id, r.first_starts_at),
+                     "参与者 {0} 缺少 {1}/{2} 单位 {3} 的人数记录（最早 {4}）",
+                     "参与者 {0} 多出 {1}/{2} 单位 {3} 的人数记录（最早 {4}）")
+    _count_differences(found)
+    _row_differences(found, event_reach(), select(*(EventReach.__table__.c[name] for name in EVENT_REACH_COLUMNS)),
+                     "活动 {0} 缺少 {1}/{2} 单位 {3} 的签到去向", "活动 {0} 多出 {1}/{2} 单位 {3} 的签到去向")
+    _tally_differences(found)
     return found
 
 
+def _refill(model: Any, columns: list[str], rows: Any) -> None:
+    """Empty a table and insert `rows`, its secondary indexes dropped meanwhile (and made again after): filling
+    millions of rows into an index in random order is several times slower than building it once."""
+    table = cast(Table, model.__table__)
+    conn = db.session.connection()
+    for index in table.indexes:
+        index.drop(conn)
+    conn.execute(delete(table))
+    conn.execute(table.insert().from_select(columns, rows))
+    for index in table.indexes:
+        index.create(conn)
+
+
 def rebuild() -> tuple[int, int]:
-    """Rewrite both tables from the raw rows, keeping each event's seq from going back. Return row counts."""
+    """Rewrite every table from the raw rows, keeping each event's seq from going back. Return row counts."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:  # big sorts and index builds: in memory, this once
+        db.session.execute(text("SET LOCAL work_mem = '256MB'"))
+        db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     old_seq = {event_id: seq for event_id, seq in db.session.execute(select(EventCount.event_id, EventCount.seq))}
     raw = raw_event_counts()
     db.session.execute(delete(EventCount))
@@ -82,11 +147,20 @@ def rebuild() -> tuple[int, int]:
             for event_id, figures in raw.items()]
     for start in range(0, len(rows), 5000):
         db.session.execute(cast(Table, EventCount.__table__).insert(), rows[start:start + 5000])
-    db.session.execute(delete(ProgramParticipant))
-    table = cast(Table, ProgramParticipant.__table__)
-    db.session.execute(table.insert().from_select(
-        ["program_id", "organization_id", "participant_id", "first_starts_at"], counted_people()))
-    people = db.session.scalar(select(func.count()).select_from(table)) or 0
+    _refill(ProgramParticipant, PP_COLUMNS, counted_people())
+    _refill(EventReach, EVENT_REACH_COLUMNS, event_reach())
+    db.session.execute(delete(ReachCount))
+    reach = reached()
+    if postgres:  # its B-tree fills much faster in key order
+        reach = reach.order_by(*REACH_COLUMNS[:4])
+    _refill(PersonReach, REACH_COLUMNS, reach)
+    r = PersonReach
+    db.session.execute(cast(Table, ReachCount.__table__).insert().from_select(
+        ["kind", "bucket", "organization_id", "people"],
+        select(r.kind, r.bucket, r.organization_id, func.count()).group_by(r.kind, r.bucket, r.organization_id)))
+    db.session.execute(delete(EventTally))
+    tally.write(db.session, sorted(tally.contributions(db.session, tally.published_events(raw=True)).items()))
+    people = db.session.scalar(select(func.count()).select_from(ProgramParticipant)) or 0
     return len(rows), people
 
 
@@ -95,7 +169,7 @@ def register(app: Flask) -> None:
 
     @app.cli.group("counts")
     def counts_cli() -> None:
-        """Maintained counts (人次 per event, 人 per program): verify against the raw rows, rebuild."""
+        """Maintained counts (人次 per event, 人 per program and unit): verify against the raw rows, rebuild."""
 
     @counts_cli.command("verify")
     def verify_command() -> None:

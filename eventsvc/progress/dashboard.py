@@ -187,13 +187,14 @@ def ongoing_events(user: User, limit: int = 8, now: datetime | None = None) -> t
     """Return how many published events in scope are under way now, and the first few of them."""
     now = now or utcnow()
     stmt = events_in_scope(user).where(Event.status == PUBLISHED, Event.starts_at <= now, Event.ends_at >= now)
-    count = db.session.scalar(stmt.with_only_columns(func.count(Event.id)).order_by(None)) or 0
-    rows = db.session.scalars(
-        stmt.options(contains_eager(Event.organization), joinedload(Event.program))
+    # One pass over the events: the window count sees every match before LIMIT keeps the first few.
+    rows = db.session.execute(
+        stmt.add_columns(func.count().over())
+        .options(contains_eager(Event.organization), joinedload(Event.program))
         .order_by(Event.starts_at, Event.id)
         .limit(limit)
     ).all()
-    return count, list(rows)
+    return (rows[0][1] if rows else 0), [row[0] for row in rows]
 
 
 def event_phase(event: Event, now: datetime | None = None) -> str:

@@ -6,22 +6,23 @@ the database never has to know a time zone.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
+from eventsvc.checkin.counters import MONTH
 from eventsvc.checkin.models import CheckIn
 from eventsvc.checkin.queries import counted_check_in
 from eventsvc.core.timeutil import from_local, utcnow
-from eventsvc.events.models import PUBLISHED, Event, EventQuantity
+from eventsvc.events.models import Event, EventQuantity
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
-from eventsvc.progress.queries import memberships
-from eventsvc.progress.stations import station_people_by_subtree
+from eventsvc.progress.people import people_in_period
+from eventsvc.progress.tally import Sums, tally_sums
 from eventsvc.progress.totals import Totals
 
 
@@ -122,63 +123,43 @@ class MonthlySeries:
 
 
 def cumulative_by_month(year: int, *, scope_path: str = "", now: datetime | None = None) -> MonthlySeries:
-    """Return the year's running totals month by month, each event once, within `scope_path`.
+    """Return the year's running totals month by month, each event once, within `scope_path`."""
+    return cumulative_by_months([year], scope_path=scope_path, now=now)[0]
 
-    Two queries: one CASE column per month boundary, so nothing loops over events in Python.
+
+def cumulative_by_months(years: Sequence[int], *, scope_path: str = "", now: datetime | None = None
+                         ) -> list[MonthlySeries]:
+    """Return each year's running totals month by month (see cumulative_by_month), in one statement.
+
+    Read from the month tallies (progress/tally.py: published events per organizer and China-time month,
+    less those not started by `now`): a few hundred rows, never the years' events.
     """
     now = now or utcnow()
-    ends = [min(month_start(year, m + 1), now) for m in range(1, 13)]
-    begun = [month_start(year, m) <= now for m in range(1, 13)]
-    start = month_start(year, 1)
-    org = aliased(Organization)
-
-    def base(*columns: Any) -> Any:
-        stmt = select(*columns).select_from(Event).where(Event.status == PUBLISHED, Event.starts_at >= start,
-                                                         Event.starts_at <= now)
-        if scope_path:
-            stmt = stmt.join(org, org.id == Event.organization_id).where(org.path.startswith(scope_path))
-        return stmt
-
-    def upto(end: datetime, value: Any) -> Any:
-        return func.coalesce(func.sum(case((Event.starts_at < end, value), else_=0)), 0)
-
-    events = base(*[upto(e, 1) for e in ends],
-                  *[upto(e, func.coalesce(Event.onsite_count, 0) + func.coalesce(Event.online_count, 0))
-                    for e in ends])
-    row = db.session.execute(events).one()
-    checks = base(*[upto(e, 1) for e in ends]).join(
-        CheckIn, and_(CheckIn.event_id == Event.id, counted_check_in()))
-    crow = db.session.execute(checks).one()
-    sessions = [int(row[m]) if begun[m] else None for m in range(12)]
-    attendances = [int(row[12 + m]) + int(crow[m]) if begun[m] else None for m in range(12)]
-    return MonthlySeries(year, sessions, attendances)
+    units = None
+    if scope_path:
+        units = list(db.session.scalars(select(Organization.id).where(Organization.path.startswith(scope_path))))
+    per_month: dict[int, Sums] = defaultdict(Sums)
+    months = [year * 100 + m for year in years for m in range(1, 13)]
+    for (month,), sums in tally_sums(MONTH, months, now, by=("bucket",), units=units).items():
+        per_month[month].add(sums)
+    result = []
+    for year in years:
+        sessions: list[int | None] = []
+        attendances: list[int | None] = []
+        running = Sums()
+        for m in range(1, 13):
+            running.add(per_month[year * 100 + m])
+            begun = month_start(year, m) <= now
+            sessions.append(running.sessions if begun else None)
+            attendances.append(running.onsite + running.online + running.checkins if begun else None)
+        result.append(MonthlySeries(year, sessions, attendances))
+    return result
 
 
 def people_by_subtree(org_ids: Sequence[int], program_ids: Sequence[int], *, since: datetime, now: datetime,
                       by_program: bool) -> dict[Any, int]:
     """Distinct named people at counted events that started within [since, now] or at the programs' stations
-    in that span, per org subtree (and program).
-
-    The maintained program_participant rows know only each person's first event, so a period's 人 is read
-    from the check-ins themselves (one grouped query). Keys as in totals_by_subtree.
-    """
-    if not org_ids or not program_ids:
+    in that span, per org subtree (and program): see progress/people.py. Keys as in totals_by_subtree."""
+    if not program_ids:
         return {}
-    m = memberships(program_ids)
-    organizer, ancestor = aliased(Organization), aliased(Organization)
-    keys = [ancestor.id.label("org_id"), m.c.program_id.label("program_id")] if by_program \
-        else [ancestor.id.label("org_id")]
-    at_events = (
-        select(*keys, CheckIn.participant_id.label("participant_id")).select_from(m)
-        .join(Event, Event.id == m.c.event_id)
-        .join(CheckIn, and_(CheckIn.event_id == Event.id, counted_check_in()))
-        .join(organizer, organizer.id == Event.organization_id)
-        .join(ancestor, organizer.path.startswith(ancestor.path))
-        .where(ancestor.id.in_(org_ids), Event.status == PUBLISHED, Event.starts_at >= since, Event.starts_at <= now)
-    )
-    # UNION (distinct) with the period's station visitors: one worker at an event and a station is one 人.
-    both = union(at_events, station_people_by_subtree(org_ids, program_ids=program_ids, by_program=by_program,
-                                                      since=since, now=now)).subquery("people")
-    out = [both.c.org_id, both.c.program_id] if by_program else [both.c.org_id]
-    stmt = select(*out, func.count()).group_by(*out)
-    return {(tuple(row[:2]) if by_program else row[0]): row[-1] for row in db.session.execute(stmt)}
+    return people_in_period(org_ids, program_ids, since=since, now=now, by_program=by_program)

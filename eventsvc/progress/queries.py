@@ -5,7 +5,8 @@
 - 人次 (attendances): check-ins at those counted events (one per person per event, by constraint)
   + the headcounts reported on site (现场人数) + online viewers (线上人次); a target may count only some.
 - 人 (participants): distinct people (phone numbers) across those events (named check-ins only) and the
-  program's stations (visits): one worker met at both is one 人 (UNION, not a sum).
+  program's stations (visits): one worker met at both is one 人 (UNION, not a sum). A person counts
+  once an event of the program they attended has started (or they visited a station).
 - A check-in held for review (待核实: one phone checked in too many people) counts for neither until an
   organizer confirms it; pages show how many wait (pending_by_program, pending_in_scope).
 - Custom units (份/个/名, 万元): the sum of the events' recorded quantities with the same label.
@@ -14,9 +15,17 @@
 - Rollup: an organization's figures include every event organized in its subtree (a community's
   events count for its street, the streets for the district).
 
-Every figure comes from a GROUP BY over indexed columns; nothing loops over events in Python, and
-nothing scans check-ins: 人次 and 待核实 sum the per-event counters, 人 counts program_participant rows
-(checkin/counters.py, kept in the check-ins' own transactions; `flask counts verify` proves them).
+How they are read (all maintained in the same transactions as the rows they count, checkin/counters.py
+and progress/sync.py; `flask counts verify` proves them against the raw rows):
+- 场次, the headcounts and 扫码人次 come from the tallies (progress/tally.py): sums of published events per
+  organizer, program and level, less the events not started by `now` (few, through an index). Nothing
+  reads a year of events, nothing scans check-ins; 待核实 sums the per-event counters (event_count).
+- 人 comes from reach_count minus the person_reach rows whose first start is still to come
+  (progress/people.py); several programs at once count distinct person_reach rows.
+- Subtree figures group by organizing unit and add each unit's row to the listed units above it
+  (progress/rollup.py); quantities, series and station visits are grouped queries driven by their
+  own (small) tables.
+- A period (`since`) reads that period's events for 场次/人次 and its check-ins and visits for 人.
 """
 from __future__ import annotations
 
@@ -25,26 +34,31 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, Subquery, func, select, union
+from sqlalchemy import Select, func, null, select
 from sqlalchemy.orm import aliased
 
-from eventsvc.checkin.counters import EventCount, ProgramParticipant
+from eventsvc.checkin.counters import PROGRAM, EventCount
+from eventsvc.core.figures import from_hundredths, to_hundredths
 from eventsvc.core.timeutil import utcnow
-from eventsvc.events.models import PUBLISHED, Event, EventQuantity, event_program
+from eventsvc.events.models import PUBLISHED, Event, EventQuantity
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import CUSTOM, Program, Target
-from eventsvc.progress.reported import add_reported_by_program, add_reported_by_subtree
-from eventsvc.progress.series import add_series_collapse, add_series_collapse_by_subtree
-from eventsvc.progress.stations import (
-    add_station_visits_by_program,
-    add_station_visits_by_subtree,
-    station_people_by_program,
-    station_people_by_subtree,
+from eventsvc.progress.people import (
+    distinct_people,
+    people_in_period,
+    program_people,
+    program_people_in_period,
+    reach_people,
 )
+from eventsvc.progress.reported import add_reported_by_program, add_reported_by_subtree
+from eventsvc.progress.rollup import Rollup, by_membership, id_list, in_programs, memberships
+from eventsvc.progress.series import add_series_collapse, add_series_collapse_by_subtree
+from eventsvc.progress.stations import add_station_visits_by_program, add_station_visits_by_subtree
+from eventsvc.progress.tally import tally_sums
 from eventsvc.progress.totals import TargetProgress, Totals, measure
 
-__all__ = ["TargetProgress", "Totals", "measure"]  # re-exported: callers import them from here
+__all__ = ["TargetProgress", "Totals", "measure", "memberships"]  # re-exported: callers import them from here
 
 
 # Any select, whatever its columns: the helpers below only add WHERE and JOIN clauses.
@@ -64,17 +78,41 @@ def _scoped(stmt: Select[*_Cols], scope_path: str) -> Select[*_Cols]:
     return stmt.join(org, org.id == Event.organization_id).where(org.path.startswith(scope_path))
 
 
-def memberships(program_ids: Sequence[int] | None = None) -> Subquery:
-    """Return (event_id, program_id) rows: each event's primary program and its additional ones.
+def _add_sessions(totals: Totals, level: str, n: int, onsite: Any, online: Any, checkins: Any) -> None:
+    totals.sessions += n
+    totals.sessions_by_level[level] = totals.sessions_by_level.get(level, 0) + n
+    totals.add_attendance(onsite=onsite, online=online, checkins=checkins)  # 待核实 ones count once confirmed
 
-    UNION (not UNION ALL) so an event listed twice for one program still counts once.
-    """
-    primary = select(Event.id.label("event_id"), Event.program_id.label("program_id"))
-    extra = select(event_program.c.event_id, event_program.c.program_id)
-    if program_ids is not None:
-        primary = primary.where(Event.program_id.in_(program_ids))
-        extra = extra.where(event_program.c.program_id.in_(program_ids))
-    return union(primary, extra).subquery("membership")
+
+# 场次 by level, the reported headcounts, and the counted check-ins (人次) of the same events (a period).
+_SESSION_COLUMNS = (Event.level, func.count(Event.id), func.sum(Event.onsite_count), func.sum(Event.online_count),
+                    func.sum(EventCount.checkins))
+
+
+# Redundant to the join, but it lets SQLite's planner start from the (few) recorded quantities rather than
+# walk every published event through the status index.
+_WITH_QUANTITIES = select(EventQuantity.event_id)
+
+
+def _add_quantity(totals: Totals, label: str, value: Any) -> None:
+    """Add a recorded quantity, exactly (in hundredths)."""
+    before = to_hundredths(totals.quantities.get(label, 0))
+    totals.quantities[label] = from_hundredths(before + to_hundredths(value or 0))
+
+
+def _units_in(scope_path: str) -> list[int] | None:
+    """The organizing units within `scope_path` (None: everywhere)."""
+    if not scope_path:
+        return None
+    return list(db.session.scalars(select(Organization.id).where(Organization.path.startswith(scope_path))))
+
+
+def _programs_of(program_ids: Sequence[int] | None, year: int | None) -> list[int] | None:
+    """The listed programs of that year (every program of it when none are listed; None: no filter)."""
+    if year is None:
+        return None if program_ids is None else list(program_ids)
+    stmt = select(Program.id).where(Program.year == year)
+    return list(db.session.scalars(stmt if program_ids is None else stmt.where(Program.id.in_(id_list(program_ids)))))
 
 
 def totals_by_program(
@@ -90,43 +128,33 @@ def totals_by_program(
     result: dict[int, Totals] = {pid: Totals() for pid in program_ids}
     if not program_ids:
         return result
-    m = memberships(program_ids)
-    pid_col = m.c.program_id
+    if since is None:  # the tallies: every published event, less those not started by now
+        for (pid, level), s in tally_sums(PROGRAM, program_ids, now, by=("bucket", "level"),
+                                          units=_units_in(scope_path)).items():
+            _add_sessions(result[pid], level, s.sessions, s.onsite, s.online, s.checkins)
+        people = program_people(program_ids, scope_path, now)
+    else:
+        m = memberships(program_ids)
+        sessions = _scoped(_counted(select(m.c.program_id, *_SESSION_COLUMNS).select_from(m)
+                                    .join(Event, Event.id == m.c.event_id), now, since), scope_path)
+        sessions = sessions.outerjoin(EventCount, EventCount.event_id == Event.id)
+        for pid, level, n, onsite, online, checkins in db.session.execute(
+                sessions.group_by(m.c.program_id, Event.level)):
+            _add_sessions(result[pid], level, n, onsite, online, checkins)
+        people = program_people_in_period(program_ids, scope_path, since=since, now=now)
+    for pid, n in people.items():
+        result[pid].participants = n
 
-    def base(*columns: Any) -> Select[*tuple[Any, ...]]:
-        stmt = select(pid_col, *columns).select_from(m).join(Event, Event.id == m.c.event_id)
-        return _scoped(_counted(stmt, now, since), scope_path)
+    def quantities(pid_col: Any) -> Select[*tuple[Any, ...]]:
+        stmt = (select(pid_col, EventQuantity.label, func.sum(EventQuantity.value)).select_from(EventQuantity)
+                .join(Event, Event.id == EventQuantity.event_id).where(Event.id.in_(_WITH_QUANTITIES)))
+        return _scoped(_counted(stmt, now, since), scope_path).group_by(pid_col, EventQuantity.label)
 
-    sessions = base(Event.level, func.count(Event.id), func.sum(Event.onsite_count), func.sum(Event.online_count))
-    for pid, level, n, onsite, online in db.session.execute(sessions.group_by(pid_col, Event.level)):
-        result[pid].sessions += n
-        result[pid].sessions_by_level[level] = result[pid].sessions_by_level.get(level, 0) + n
-        result[pid].add_attendance(onsite=onsite, online=online)
-
-    attendances = base(func.sum(EventCount.checkins)).join(EventCount, EventCount.event_id == Event.id)
-    for pid, checkins in db.session.execute(attendances.group_by(pid_col)):  # 待核实 ones count once confirmed
-        result[pid].add_attendance(checkins=checkins)
-    pp = ProgramParticipant
-    people = select(pp.program_id.label("program_id"), pp.participant_id.label("participant_id")).where(
-        pp.program_id.in_(program_ids), pp.first_starts_at <= now)
-    if scope_path:
-        org = aliased(Organization)
-        people = people.join(org, org.id == pp.organization_id).where(org.path.startswith(scope_path))
-    # UNION (distinct): a worker met at an event and at a station of the program is one 人.
-    both = union(people, station_people_by_program(program_ids, scope_path=scope_path, since=since,
-                                                   now=now)).subquery("people")
-    for pid, participants in db.session.execute(
-            select(both.c.program_id, func.count()).group_by(both.c.program_id)):
-        result[pid].participants = participants
-
-    quantities = base(EventQuantity.label, func.sum(EventQuantity.value)).join(
-        EventQuantity, EventQuantity.event_id == Event.id
-    )
-    for pid, label, total in db.session.execute(quantities.group_by(pid_col, EventQuantity.label)):
-        result[pid].quantities[label] = total or 0
+    for pid, label, total in db.session.execute(by_membership(quantities, program_ids)):
+        _add_quantity(result[pid], label, total)
     add_reported_by_program(result, program_ids, scope_path=scope_path, months=months)
     add_station_visits_by_program(result, program_ids, scope_path=scope_path, since=since, now=now)
-    add_series_collapse(result, program_ids, m, scope_path=scope_path, now=now, since=since)
+    add_series_collapse(result, program_ids, scope_path=scope_path, now=now, since=since)
     return result
 
 
@@ -142,94 +170,93 @@ def totals_by_subtree(
 ) -> dict[Any, Totals]:
     """Return Totals for each organization's whole subtree (rolled up), keyed by org id.
 
-    With by_program=True the key is (org_id, program_id). One grouped query per figure: events
-    join their organizer, which joins every listed ancestor whose path prefixes it.
+    With by_program=True the key is (org_id, program_id). One grouped query per figure, by organizing
+    unit; each unit's row then adds to every listed organization above it (progress/rollup.py).
     """
     now = now or utcnow()
     result: dict[Any, Totals] = defaultdict(Totals)
     if not org_ids:
         return result
-    organizer = aliased(Organization)
-    ancestor = aliased(Organization)
-
+    rollup = Rollup(org_ids)
+    units = None if rollup.everywhere else rollup.units
     # Per program, an event counts for each of its programs; across programs it counts once.
     m = memberships(program_ids) if by_program else None
     pid_col = m.c.program_id if m is not None else Event.program_id
 
     def base(*columns: Any) -> Select[*tuple[Any, ...]]:
-        keys = [ancestor.id, pid_col] if by_program else [ancestor.id]
-        stmt = select(*keys, *columns)
+        stmt = select(Event.organization_id, pid_col if by_program else null(), *columns)
         stmt = (stmt.select_from(m).join(Event, Event.id == m.c.event_id) if m is not None
                 else stmt.select_from(Event))
-        stmt = (
-            stmt.join(organizer, organizer.id == Event.organization_id)
-            .join(ancestor, organizer.path.startswith(ancestor.path))
-            .where(ancestor.id.in_(org_ids))
-        )
         stmt = _counted(stmt, now, since)
+        if units is not None:
+            stmt = stmt.where(Event.organization_id.in_(id_list(units)))
         if program_ids is not None and m is None:
-            stmt = stmt.where(Event.id.in_(select(memberships(program_ids).c.event_id)))
+            stmt = stmt.where(in_programs(program_ids))
         if year is not None:
             stmt = stmt.join(Program, Program.id == pid_col).where(Program.year == year)
         return stmt
 
-    def key(row: Sequence[Any]) -> Any:
-        return (row[0], row[1]) if by_program else row[0]
+    group_keys = [Event.organization_id, pid_col] if by_program else [Event.organization_id]
 
-    width = 2 if by_program else 1
-    group_keys = [ancestor.id, pid_col] if by_program else [ancestor.id]
+    def rows(stmt: Select[*tuple[Any, ...]], *extra: Any) -> Iterable[tuple[Totals, Sequence[Any]]]:
+        """Each grouped row, once for every listed organization whose subtree holds its unit."""
+        for unit, pid, *values in db.session.execute(stmt.group_by(*group_keys, *extra)):
+            for key in rollup.keys(unit, pid, by_program=by_program):
+                yield result[key], values
 
-    sessions = base(Event.level, func.count(Event.id), func.sum(Event.onsite_count), func.sum(Event.online_count))
-    for row in db.session.execute(sessions.group_by(*group_keys, Event.level)):
-        level, n = row[width], row[width + 1]
-        totals = result[key(row)]
-        totals.sessions += n
-        totals.sessions_by_level[level] = totals.sessions_by_level.get(level, 0) + n
-        totals.add_attendance(onsite=row[width + 2], online=row[width + 3])
-
-    attendances = base(func.sum(EventCount.checkins)).join(EventCount, EventCount.event_id == Event.id)
-    for row in db.session.execute(attendances.group_by(*group_keys)):  # 待核实 ones count once confirmed
-        result[key(row)].add_attendance(checkins=row[width])
-    for row in db.session.execute(_people_by_subtree(org_ids, program_ids, year, by_program, now, since)):
-        result[key(row)].participants = row[width]
-
+    if since is None and (by_program or program_ids is None or len(program_ids) == 1):
+        # The tallies: per program each membership row, across programs the primary ones (each event once).
+        buckets = _programs_of(program_ids, year)
+        if buckets is None:
+            buckets = list(db.session.scalars(select(Program.id)))
+        by = ("organization_id", "bucket", "level") if by_program else ("organization_id", "level")
+        sums = tally_sums(PROGRAM, buckets, now, by=by, units=units,
+                          primary_only=not by_program and program_ids is None)
+        for group, s in sums.items():
+            unit, pid, level = group if by_program else (group[0], None, group[1])
+            for key in rollup.keys(unit, pid, by_program=by_program):
+                _add_sessions(result[key], level, s.sessions, s.onsite, s.online, s.checkins)
+    else:
+        sessions = base(*_SESSION_COLUMNS).outerjoin(EventCount, EventCount.event_id == Event.id)
+        for totals, (level, n, onsite, online, checkins) in rows(sessions, Event.level):
+            _add_sessions(totals, level, n, onsite, online, checkins)
     quantities = base(EventQuantity.label, func.sum(EventQuantity.value)).join(
-        EventQuantity, EventQuantity.event_id == Event.id
-    )
-    for row in db.session.execute(quantities.group_by(*group_keys, EventQuantity.label)):
-        result[key(row)].quantities[row[width]] = row[width + 1] or 0
+        EventQuantity, EventQuantity.event_id == Event.id).where(Event.id.in_(_WITH_QUANTITIES))
+    for totals, (label, total) in rows(quantities, EventQuantity.label):
+        _add_quantity(totals, label, total)
+
+    for key, n in _people_by_subtree(org_ids, program_ids, year, by_program, now, since).items():
+        result[key].participants = n
     if program_ids is not None or by_program:  # figures are per program: none for a whole year's rollup
         add_reported_by_subtree(result, org_ids, program_ids, by_program=by_program, months=months)
-    add_station_visits_by_subtree(result, org_ids, program_ids=program_ids, year=year, by_program=by_program,
+    add_station_visits_by_subtree(result, rollup, program_ids=program_ids, year=year, by_program=by_program,
                                   since=since, now=now)
     # Share targets (an organization's part) count a series as one 项 as the overall targets do.
-    add_series_collapse_by_subtree(result, org_ids, m if m is not None else memberships(program_ids), now=now,
-                                   since=since, by_program=by_program, year=year)
+    add_series_collapse_by_subtree(result, rollup, program_ids, now=now, since=since, by_program=by_program,
+                                   year=year)
     return result
 
 
 def _people_by_subtree(
     org_ids: Sequence[int], program_ids: Sequence[int] | None, year: int | None, by_program: bool, now: datetime,
     since: datetime | None = None,
-) -> Select[*tuple[Any, ...]]:
-    """Distinct people per organization subtree (and program): program_participant rows UNION station visitors."""
-    pp = ProgramParticipant
-    organizer, ancestor = aliased(Organization), aliased(Organization)
-    keys = [ancestor.id.label("org_id"), pp.program_id.label("program_id")] if by_program \
-        else [ancestor.id.label("org_id")]
-    stmt = (select(*keys, pp.participant_id.label("participant_id"))
-            .join(organizer, organizer.id == pp.organization_id)
-            .join(ancestor, organizer.path.startswith(ancestor.path))
-            .where(ancestor.id.in_(org_ids), pp.first_starts_at <= now))
-    if program_ids is not None:
-        stmt = stmt.where(pp.program_id.in_(program_ids))
-    if year is not None:
-        stmt = stmt.join(Program, Program.id == pp.program_id).where(Program.year == year)
-    # UNION (distinct): a worker met at an event and at a station in the subtree is one 人.
-    both = union(stmt, station_people_by_subtree(org_ids, program_ids=program_ids, year=year, by_program=by_program,
-                                                 since=since, now=now)).subquery("people")
-    out_keys = [both.c.org_id, both.c.program_id] if by_program else [both.c.org_id]
-    return select(*out_keys, func.count()).group_by(*out_keys)
+) -> dict[Any, int]:
+    """Distinct people per organization subtree (and program), keyed like totals_by_subtree."""
+    if year is not None and (program_ids is not None or by_program or since is not None):
+        program_ids = _programs_of(program_ids, year)  # the programs of that year only
+    if since is not None:
+        return people_in_period(org_ids, program_ids, since=since, now=now, by_program=by_program)
+    if by_program:
+        if program_ids is None:
+            program_ids = list(db.session.scalars(select(Program.id)))
+        return {(org_id, pid): n for (pid, org_id), n in reach_people("p", program_ids, org_ids, now).items()}
+    if program_ids is None and year is not None:  # a year's programs together: its own counts
+        return {org_id: n for (_, org_id), n in reach_people("y", [year], org_ids, now).items()}
+    if program_ids is not None and len(program_ids) == 1:
+        return {org_id: n for (_, org_id), n in reach_people("p", program_ids, org_ids, now).items()}
+    if program_ids is None:  # every year together
+        return distinct_people("y", None, org_ids, now)
+    return distinct_people("p", program_ids, org_ids, now)
 
 
 def target_progress(
@@ -252,7 +279,7 @@ def event_attendance(event_ids: Sequence[int]) -> dict[int, int]:
     """Return check-in counts (人次) per event, in one grouped query."""
     if not event_ids:
         return {}
-    stmt = select(EventCount.event_id, EventCount.checkins).where(EventCount.event_id.in_(event_ids))
+    stmt = select(EventCount.event_id, EventCount.checkins).where(EventCount.event_id.in_(id_list(event_ids)))
     return {eid: n for eid, n in db.session.execute(stmt) if n}
 
 
@@ -260,19 +287,26 @@ def pending_by_program(program_ids: Sequence[int], *, scope_path: str = "") -> d
     """Return how many check-ins wait for review (待核实, not counted) per program, within `scope_path`."""
     if not program_ids:
         return {}
-    m = memberships(program_ids)
-    stmt = _scoped(
-        select(m.c.program_id, func.sum(EventCount.pending)).select_from(m).join(Event, Event.id == m.c.event_id)
-        .join(EventCount, EventCount.event_id == Event.id), scope_path)
-    return {pid: int(n) for pid, n in db.session.execute(stmt.group_by(m.c.program_id)) if n}
+
+    # A lookup per event of the program (its index), where a join lets PostgreSQL read all of event_count.
+    per_event = select(EventCount.pending).where(EventCount.event_id == Event.id).scalar_subquery()
+
+    def pending(pid_col: Any) -> Select[*tuple[Any, ...]]:
+        return _scoped(select(pid_col, func.sum(per_event)).select_from(Event), scope_path).group_by(pid_col)
+
+    result: dict[int, int] = defaultdict(int)
+    for pid, n in db.session.execute(by_membership(pending, program_ids)):
+        result[pid] += int(n or 0)
+    return {pid: n for pid, n in result.items() if n}
 
 
 def pending_in_scope(scope_path: str = "", *, event_ids: Sequence[int] | None = None) -> int:
     """Return how many check-ins wait for review within `scope_path` (or among `event_ids`)."""
-    stmt = _scoped(select(func.sum(EventCount.pending)).select_from(EventCount)
-                   .join(Event, Event.id == EventCount.event_id), scope_path)
+    stmt = select(func.sum(EventCount.pending))
+    if scope_path:
+        stmt = _scoped(stmt.select_from(EventCount).join(Event, Event.id == EventCount.event_id), scope_path)
     if event_ids is not None:
-        stmt = stmt.where(EventCount.event_id.in_(event_ids))
+        stmt = stmt.where(EventCount.event_id.in_(id_list(event_ids)))
     return int(db.session.scalar(stmt) or 0)
 
 

@@ -21,6 +21,7 @@ from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import KIND_RATE
 from eventsvc.programs.reported_models import APPROVED, PENDING, ReportedFigure
+from eventsvc.progress.rollup import id_list
 from eventsvc.progress.totals import Totals
 
 RF = ReportedFigure
@@ -35,7 +36,7 @@ def _latest_rates(program_ids: Sequence[int] | None, months: Months = None) -> A
     if months is not None:
         stmt = stmt.where(RF.period >= months[0], RF.period <= months[1])
     if program_ids is not None:
-        stmt = stmt.where(RF.program_id.in_(program_ids))
+        stmt = stmt.where(RF.program_id.in_(id_list(program_ids)))
     return stmt.group_by(RF.program_id, RF.label, RF.organization_id).subquery("latest_rate")
 
 
@@ -55,7 +56,7 @@ def _flow_rows(keys: Sequence[Any], program_ids: Sequence[int] | None, months: M
     if months is not None:  # a period report: only the months it covers
         stmt = stmt.where(RF.period >= months[0], RF.period <= months[1])
     if program_ids is not None:
-        stmt = stmt.where(RF.program_id.in_(program_ids))
+        stmt = stmt.where(RF.program_id.in_(id_list(program_ids)))
     return stmt
 
 
@@ -101,7 +102,7 @@ def add_reported_by_subtree(
         return (
             stmt.join(reporter, reporter.id == RF.organization_id)
             .join(ancestor, reporter.path.startswith(ancestor.path))
-            .where(ancestor.id.in_(org_ids))
+            .where(ancestor.id.in_(id_list(org_ids)))
         )
 
     def key(row: Sequence[Any]) -> Any:

@@ -4,8 +4,9 @@
   unique (station, person, day) constraint makes it one per person per station per local day.
 - Scope and rollup follow the station's unit, as an event's follow its organizer.
 - 人: distinct people across the program's events AND stations: a worker met both at an event and at a
-  station is one 人. The station_people_* selects give (keys…, participant_id) rows that progress/queries.py
-  UNIONs (distinct) with the events' program_participant rows before counting.
+  station is one 人. Visits feed the maintained person_reach rows like check-ins do (progress/sync.py), so
+  progress/people.py counts both at once; the station_people_* selects give (keys…, participant_id) rows
+  that a period's count (people_in_period) UNIONs (distinct) with the check-ins of the period.
 
 Called from progress/queries.py's totals; one grouped query per call for 人次, nothing per row.
 """
@@ -21,6 +22,7 @@ from sqlalchemy.orm import aliased
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import Program
+from eventsvc.progress.rollup import Rollup, id_list
 from eventsvc.progress.totals import Totals
 from eventsvc.stations.models import Station, StationProgram, StationVisit
 
@@ -45,7 +47,8 @@ def add_station_visits_by_program(result: MutableMapping[int, Totals], program_i
     if not program_ids:
         return
     stmt = _visits_with_program(since, now).add_columns(
-        StationProgram.program_id, func.count(StationVisit.id)).where(StationProgram.program_id.in_(program_ids))
+        StationProgram.program_id, func.count(StationVisit.id)).where(
+        StationProgram.program_id.in_(id_list(program_ids)))
     if scope_path:
         org = aliased(Organization)
         stmt = stmt.join(org, org.id == Station.organization_id).where(org.path.startswith(scope_path))
@@ -58,26 +61,33 @@ def station_people_by_program(program_ids: Sequence[int], *, scope_path: str = "
     """Return a select of (program_id, participant_id) rows: who visited the program's stations."""
     stmt = _visits_with_program(since, now).add_columns(
         StationProgram.program_id.label("program_id"), StationVisit.participant_id.label("participant_id")
-    ).where(StationProgram.program_id.in_(program_ids))
+    ).where(StationProgram.program_id.in_(id_list(program_ids)))
     if scope_path:
         org = aliased(Organization)
         stmt = stmt.join(org, org.id == Station.organization_id).where(org.path.startswith(scope_path))
     return stmt
 
 
-def add_station_visits_by_subtree(result: MutableMapping[Any, Totals], org_ids: Sequence[int], *,
+def add_station_visits_by_subtree(result: MutableMapping[Any, Totals], rollup: Rollup, *,
                                   program_ids: Sequence[int] | None = None, year: int | None = None,
                                   by_program: bool = False, since: datetime | None = None,
                                   now: datetime | None = None) -> None:
-    """Add station visits to each organization's subtree totals (keyed like totals_by_subtree)."""
-    if not org_ids:
+    """Add station visits to each listed organization's subtree totals (keyed like totals_by_subtree):
+    grouped by the station's unit, each unit's visits then add to every listed organization above it."""
+    if not rollup.above:
         return
-    stmt, keys = _subtree_visits(org_ids, program_ids=program_ids, year=year, by_program=by_program, since=since,
-                                 now=now)
-    for row in db.session.execute(stmt.add_columns(func.count(StationVisit.id)).group_by(*keys)):
-        key = (row[0], row[1]) if by_program else row[0]
-        totals = result[key] if key in result else result.setdefault(key, Totals())
-        totals.add_attendance(stations=row[-1])
+    stmt = _visits_with_program(since, now).add_columns(
+        Station.organization_id, StationProgram.program_id, func.count(StationVisit.id))
+    if not rollup.everywhere:
+        stmt = stmt.where(Station.organization_id.in_(id_list(rollup.units)))
+    if program_ids is not None:
+        stmt = stmt.where(StationProgram.program_id.in_(id_list(program_ids)))
+    if year is not None:
+        stmt = stmt.join(Program, Program.id == StationProgram.program_id).where(Program.year == year)
+    for unit, pid, visits in db.session.execute(stmt.group_by(Station.organization_id, StationProgram.program_id)):
+        for key in rollup.keys(unit, pid, by_program=by_program):
+            totals = result[key] if key in result else result.setdefault(key, Totals())
+            totals.add_attendance(stations=visits)
 
 
 def _subtree_visits(org_ids: Sequence[int], *, program_ids: Sequence[int] | None, year: int | None,
@@ -88,9 +98,9 @@ def _subtree_visits(org_ids: Sequence[int], *, program_ids: Sequence[int] | None
         else [ancestor.id.label("org_id")]
     stmt = (_visits_with_program(since, now).add_columns(*keys)
             .join(station_org, station_org.id == Station.organization_id)
-            .join(ancestor, station_org.path.startswith(ancestor.path)).where(ancestor.id.in_(org_ids)))
+            .join(ancestor, station_org.path.startswith(ancestor.path)).where(ancestor.id.in_(id_list(org_ids))))
     if program_ids is not None:
-        stmt = stmt.where(StationProgram.program_id.in_(program_ids))
+        stmt = stmt.where(StationProgram.program_id.in_(id_list(program_ids)))
     if year is not None:
         stmt = stmt.join(Program, Program.id == StationProgram.program_id).where(Program.year == year)
     return stmt, keys

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from eventsvc.orgs.models import User
-from eventsvc.progress.periods import MonthlySeries, cumulative_by_month
+from eventsvc.progress.periods import cumulative_by_months
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 32
@@ -71,7 +71,6 @@ def _panel(title: str, now: list[int | None], before: list[int | None], year: in
 
 def year_on_year(user: User, year: int) -> list[Panel]:
     """Return the two panels (场次, 人次) for the user's scope: `year` against the year before."""
-    now: MonthlySeries = cumulative_by_month(year, scope_path=user.scope_path)
-    before: MonthlySeries = cumulative_by_month(year - 1, scope_path=user.scope_path)
+    now, before = cumulative_by_months([year, year - 1], scope_path=user.scope_path)
     return [_panel("累计场次", now.sessions, before.sessions, year),
             _panel("累计人次", now.attendances, before.attendances, year)]

@@ -16,7 +16,7 @@ from eventsvc.orgs.models import DEPARTMENT, DISTRICT, Organization, User
 from eventsvc.orgs.queries import children_of
 from eventsvc.programs.models import Program, Target
 from eventsvc.programs.queries import programs_visible_to
-from eventsvc.progress.periods import Period, people_by_subtree
+from eventsvc.progress.periods import Period
 from eventsvc.progress.queries import Totals, measure, totals_by_subtree
 from eventsvc.progress.timeline import time_percent
 from eventsvc.reports.queries import _plan_sort_key as plan_sort_key  # the year overview's order
@@ -135,12 +135,9 @@ def period_report(user: User, org: Organization, period: Period) -> PeriodReport
 
     def figures(span: Period, program_ids: list[int], org_ids: list[int], by_program: bool = True) -> dict:
         end = span.counting_end(now)
-        result = totals_by_subtree(org_ids, program_ids=program_ids, by_program=by_program, since=span.since,
-                                   now=end, months=span.months)
-        people = people_by_subtree(org_ids, program_ids, since=span.since, now=end, by_program=by_program)
-        for key, totals in result.items():  # 人 within the period, not since each person's first event
-            totals.participants = people.get(key, 0)
-        return result
+        # With `since`, 人 counts the people met within the period, not since each person's first event.
+        return totals_by_subtree(org_ids, program_ids=program_ids, by_program=by_program, since=span.since,
+                                 now=end, months=span.months)
 
     this = figures(period, ids, [org.id])
     ytd = figures(period.year_to_date(), ids, [org.id])

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from eventsvc.checkin.counters import EventCount, ProgramParticipant
+from eventsvc.checkin.counters import EventCount, EventTally, ProgramParticipant, ReachCount
 from eventsvc.checkin.models import CHECKIN_PENDING, IMPORT, MANUAL, SELF_SCAN, STAFF_SCAN, CheckIn
 from eventsvc.checkin.operations import (
     Source,
@@ -94,14 +94,21 @@ def test_verify_names_a_wrong_count_and_rebuild_mends_it(db, tree, create_event,
     assert runner.invoke(args=["counts", "verify"]).exit_code == 0
 
     db.session.execute(update(EventCount).where(EventCount.event_id == event.id).values(checkins=7))
+    db.session.execute(update(EventTally).where(EventTally.organization_id == event.organization_id,
+                                                EventTally.kind == "p").values(checkins=7))
     db.session.execute(ProgramParticipant.__table__.delete().where(
         ProgramParticipant.participant_id == db.session.scalar(select(func.min(CheckIn.participant_id)))))
+    db.session.execute(update(ReachCount).where(ReachCount.kind == "p", ReachCount.bucket == event.program_id,
+                                                ReachCount.organization_id == tree["root"].id).values(people=9))
     db.session.commit()
     result = runner.invoke(args=["counts", "verify"])
     assert result.exit_code == 1
     assert f"活动 {event.id} checkins: 记录 7，实际 3" in result.output
     assert "缺少参与者" in result.output
-    assert totals_by_program([event.program_id])[event.program_id].attendances == 7  # pages read the counter
+    assert f"项目 {event.program_id} 单位 {tree['root'].id} 人数: 记录 9，实际 3" in result.output
+    assert f"单位 {event.organization_id} 汇总 p/{event.program_id}" in result.output
+    figures = totals_by_program([event.program_id])[event.program_id]
+    assert (figures.attendances, figures.participants) == (7, 9)  # the pages read the maintained counts
 
     result = runner.invoke(args=["counts", "rebuild"])
     assert result.exit_code == 0, result.output
