@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -451,3 +452,14 @@ def drop_ceiling(s: Setting) -> None:
     """PostgreSQL: leave the database as it was (SQLite's file goes with the temporary folder)."""
     if s.kind == "postgresql":
         _ceiling_table(s, create=False)
+
+
+def clean_up(s: Setting, servers: Sequence[Server], tmp: Path, *, keep: bool) -> None:
+    """Stop the servers, drop the ceiling table, remove the run's folder unless asked to keep it."""
+    for server in servers:
+        server.stop()
+    drop_ceiling(s)
+    if keep:
+        print(f"kept {tmp}", file=sys.stderr)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -21,7 +21,6 @@ import asyncio
 import html
 import random
 import re
-import shutil
 import statistics
 import sys
 import tempfile
@@ -39,9 +38,9 @@ from _common import (  # noqa: E402  (bench/ is not a package)
     Phone,
     Setting,
     app_context,
+    clean_up,
     client,
     count_rows,
-    drop_ceiling,
     emit,
     login,
     measure,
@@ -264,13 +263,7 @@ def main() -> None:
              check_ins_stored=stored, expected=200 + 2 * args.distinct,
              worker_rss_mb=app.worker_rss_mb(), workers_started=app.boots())
     finally:
-        for server in servers:
-            server.stop()
-        drop_ceiling(s)
-        if args.keep:
-            print(f"kept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        clean_up(s, servers, tmp, keep=args.keep)
 
 
 if __name__ == "__main__":

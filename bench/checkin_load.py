@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
 import tempfile
 import time
@@ -38,10 +37,10 @@ from _common import (  # noqa: E402  (bench/ is not a package)
     Phone,
     Setting,
     app_context,
+    clean_up,
     count_rows,
     csrf_from,
     drive,
-    drop_ceiling,
     emit,
     measure,
     open_phones,
@@ -253,13 +252,7 @@ def main() -> None:
         emit(BENCH, db=kind, phase="after_all_loads", worker_rss_mb=app.worker_rss_mb(),
              workers_started=app.boots(), ceiling_worker_rss_mb=top["worker_rss_mb"])
     finally:
-        for server in servers:
-            server.stop()
-        drop_ceiling(s)
-        if args.keep:
-            print(f"kept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        clean_up(s, servers, tmp, keep=args.keep)
 
 
 if __name__ == "__main__":

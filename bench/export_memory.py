@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
 import tempfile
 import threading
@@ -33,8 +32,8 @@ from _common import (  # noqa: E402  (bench/ is not a package)
     Server,
     Setting,
     app_context,
+    clean_up,
     client,
-    drop_ceiling,
     emit,
     login,
     measure,
@@ -235,13 +234,7 @@ def main() -> None:
              workers_replaced=sum(1 for r in rows if r["worker_replaced"]), workers_started=app.boots(),
              ceiling_worker_rss_mb=top["worker_rss_mb"])
     finally:
-        for server in servers:
-            server.stop()
-        drop_ceiling(s)
-        if args.keep:
-            print(f"kept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        clean_up(s, servers, tmp, keep=args.keep)
 
 
 if __name__ == "__main__":
