@@ -55,3 +55,17 @@ def post_request(worker, req, environ, resp):  # gunicorn calls it after every r
     if rss > max_rss_mb:
         worker.log.info("Worker at %.0f MB (limit %d MB): restarting after its current requests.", rss, max_rss_mb)
         worker.handle_exit(None, None)  # as on SIGTERM: stop accepting, finish what is in flight, exit
+
+
+def post_worker_init(worker):  # gunicorn calls it once the worker has loaded the app
+    """Keep the collector off the app's own objects: they live as long as the worker.
+
+    Python's cyclic collector otherwise walks every loaded module, model and template again and again; frozen,
+    they are skipped, and a higher first threshold lets the short-lived objects of a request go without a
+    collection most of the time. Measured with bench/checkin_load.py: ~1 ms less CPU per check-in.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 50)

@@ -56,9 +56,10 @@ class Device:
     def remember(self, details: Mapping[str, str], *, verified: bool = False) -> None:
         """Remember the details typed here after a successful submit (a new phone loses the proof)."""
         same = bool(self.person and self.person.get("phone") == details.get("phone"))
-        self.verified = verified or (self.verified and same)
-        self.person = {k: str(details.get(k, "") or "") for k in ("name", "phone", "workplace", "group")}
-        self.changed = True
+        person = {k: str(details.get(k, "") or "") for k in ("name", "phone", "workplace", "group")}
+        proven = verified or (self.verified and same)
+        if person != self.person or proven != self.verified:  # a repeat from the same phone rewrites nothing
+            self.person, self.verified, self.changed = person, proven, True
 
     def add_ticket(self, reg: Registration) -> None:
         """Remember that this phone holds the registration's ticket (it created it, or opened its link)."""

@@ -188,7 +188,8 @@ def finish_check_in(event: Event, details: dict[str, str], device: Device, *, re
     db.session.commit()  # nothing is read back after it: the answer page shows what `done` says
     if done["n"] and request.environ.get(_GRACE_USED):
         _count_grace(event)
-    session[_DONE_KEY] = done
+    if session.get(_DONE_KEY) != done:  # an unchanged session is not signed and sent again
+        session[_DONE_KEY] = done
     device.remember(details, verified=verified)
     if registration is not None:
         device.add_ticket(registration)
