@@ -178,6 +178,12 @@ class Server:
         """Workers started so far (gunicorn logs each one): more than the worker count means replacements."""
         return self.log.read_text(errors="replace").count("Booting worker with pid")
 
+    def replacement_reasons(self) -> list[str]:
+        """The gunicorn log lines that say why workers were replaced (memory, request count, timeout)."""
+        marks = ("restarting after its current requests", "Autorestarting", "WORKER TIMEOUT", "was sent SIGKILL")
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [line[-160:] for line in lines if any(m in line for m in marks)][-4:]
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -380,6 +386,7 @@ def measure(server: Server, load: Callable[[], Coroutine[Any, Any, Outcome]]) ->
     server does meanwhile (dashboards being refreshed) is in it.
     """
     token = CPU_PROBE.set(server.cpu_seconds)
+    booted = server.boots()
     try:
         outcome = asyncio.run(load())
     finally:
@@ -387,6 +394,9 @@ def measure(server: Server, load: Callable[[], Coroutine[Any, Any, Outcome]]) ->
     cpu = outcome.server_cpu or 0.0
     figures = outcome.figures()
     figures["server_cpu_ms_per_req"] = round(1000 * cpu / max(1, outcome.requests), 2)
+    replaced = server.boots() - booted
+    if replaced:  # a replaced worker's CPU left with it: the figure would be wrong, so none is given
+        figures.update(server_cpu_ms_per_req=None, workers_replaced=replaced, why=server.replacement_reasons())
     return figures
 
 
