@@ -303,26 +303,12 @@ async def drive(items: Sequence[Any], connections: int, setup: Setup, step: Step
     return outcome
 
 
-async def open_form(c: Any, url: str) -> dict[str, str]:
-    """GET the form once, as a phone would: the session cookie and the CSRF token come with it."""
-    token = csrf_from((await c.get(url)).text)
-    return {CSRF_FIELD: token} if token else {}
+def post_forms(url: str, forms: Sequence[dict[str, str]], connections: int) -> Coroutine[Any, Any, Outcome]:
+    """POST each form, no cookies or token (the ceiling app); the app's phones use post_as_phones."""
+    async def step(c: Any, _state: None, form: dict[str, str]) -> int:
+        return int((await c.post(url, data=form)).status_code)
 
-
-async def _nothing(_c: Any) -> dict[str, str]:
-    return {}
-
-
-def post_forms(url: str, forms: Sequence[dict[str, str]], connections: int, *,
-               csrf: bool) -> Coroutine[Any, Any, Outcome]:
-    """POST each form (only the POSTs are timed); with csrf, each client opens the form once first."""
-    async def setup(c: Any) -> dict[str, str]:
-        return await open_form(c, url) if csrf else {}
-
-    async def step(c: Any, extra: dict[str, str], form: dict[str, str]) -> int:
-        return int((await c.post(url, data={**form, **extra})).status_code)
-
-    return drive(forms, connections, setup if csrf else _nothing, step)
+    return drive(forms, connections, _none, step)
 
 
 @dataclass
@@ -450,8 +436,8 @@ def run_ceiling(s: Setting, n: int, connections: int) -> dict[str, Any]:
     try:
         url = f"{server.base}/insert"
         forms = people(n, 0)
-        measure(server, lambda: post_forms(url, forms[:200], connections, csrf=False))  # warm up
-        figures = measure(server, lambda: post_forms(url, forms, connections, csrf=False))
+        measure(server, lambda: post_forms(url, forms[:200], connections))  # warm up
+        figures = measure(server, lambda: post_forms(url, forms, connections))
         figures["worker_rss_mb"] = server.worker_rss_mb()
         return figures
     finally:

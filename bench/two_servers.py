@@ -9,6 +9,7 @@ stored, no 5xx, and `counts verify` must find nothing. Exit 1 otherwise. Run on 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import shutil
 import sys
@@ -18,7 +19,18 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, count_rows, emit, measure, people, post_forms, setting, start_server  # noqa: E402
+from _common import (  # noqa: E402
+    ROOT,
+    Phone,
+    count_rows,
+    emit,
+    measure,
+    open_phones,
+    people,
+    post_as_phones,
+    setting,
+    start_server,
+)
 from checkin_load import prepare_events  # noqa: E402
 
 
@@ -56,12 +68,16 @@ def main() -> None:
         setup = prepare_events(s, tickets=0)
         _, (burst_id, burst_code), _ = setup["events"]
         servers = [start_server(f"app{i}", "wsgi:app", ROOT, env, tmp) for i in (1, 2)]
-        forms = people(args.people, 3)
+        # Every person on their own phone (form opened once on the first server, not timed); the session
+        # and device cookies hold on both servers (one SECRET_KEY), so each phone submits once to each.
+        path = setup["path"].replace("CODE", burst_code)
+        phones = [Phone(f) for f in people(args.people, 3)]
+        asyncio.run(open_phones(servers[0].base + path, phones, args.connections))
         results: dict[str, Any] = {}
 
         def run(server: Any) -> None:
-            url = server.base + setup["path"].replace("CODE", burst_code)
-            results[server.name] = measure(server, lambda: post_forms(url, forms, args.connections, csrf=True))
+            own = [Phone(p.form, list(p.cookies), p.token) for p in phones]  # each server's copy of the jars
+            results[server.name] = measure(server, lambda: post_as_phones(server.base + path, own, args.connections))
 
         threads = [threading.Thread(target=run, args=(s,)) for s in servers]
         for t in threads:
