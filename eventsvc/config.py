@@ -181,6 +181,10 @@ def load_config(config: dict[str, Any] | type | None) -> dict[str, Any]:
     if os.environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     settings.update(overrides)
+    sqlite = str(settings.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite")
+    if sqlite and "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+        # A database file has no server that restarts: a ping before every request would be a statement for nothing.
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {**settings["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     return settings
 
 

@@ -1,6 +1,6 @@
 """Import every domain's models so the metadata (and Alembic) sees all tables."""
 from eventsvc.audit.models import AuditEntry
-from eventsvc.checkin.counters import EventCount, ProgramParticipant
+from eventsvc.checkin.counters import EventCount
 from eventsvc.checkin.models import (
     CheckIn,
     Participant,
@@ -23,6 +23,6 @@ __all__ = [
     "AuditEntry", "CheckIn", "Event", "EventQuantity", "ImportPreview", "Notice", "Organization", "Participant",
     "PhoneVerification", "PlanUnitAlias", "Program",
     "Registration", "ReminderOptOut", "ReportedFigure", "ScanRecord", "Target", "User",
-    "EventAttachment", "EventSummary", "EventCount", "ProgramParticipant",
+    "EventAttachment", "EventSummary", "EventCount",
     "Series", "Station", "StationProgram", "StationSupply", "StationVisit",
 ]

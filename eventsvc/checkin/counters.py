@@ -2,9 +2,6 @@
 
 - EventCount: per event, counted check-ins (人次) by method, pending (待核实) ones, and `seq`, the
   running number a new check-in gets (您是本场第 N 位; an undo leaves a gap, never a repeat).
-- ProgramParticipant: one row per (program, organizing unit, person) with at least one counted
-  check-in at a published event of that program organized by that unit (an event counts toward its
-  primary program and each additional one), with the earliest start among those events.
 - PersonReach: one row per (person, bucket, unit) where the bucket is a program (kind 'p', its id) or a
   year's programs together (kind 'y', the year), and the unit organized a counted event of the bucket the
   person attended (or runs a station whose visits count toward it) or lies above such a unit. Its
@@ -66,18 +63,6 @@ class EventCount(Base):
     by_staff: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     by_manual: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     by_import: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-
-
-class ProgramParticipant(Base):
-    """A person counted for a program at events of one organizing unit (inserted once)."""
-
-    __tablename__ = "program_participant"
-    __table_args__ = (Index("ix_program_participant_person", "participant_id"),)
-
-    program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"), primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True)
-    first_starts_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class PersonReach(Base):
@@ -247,17 +232,6 @@ CHECK_IN = ReachSource(
     "ON CONFLICT (participant_id, kind, bucket, organization_id) DO NOTHING RETURNING kind, bucket, organization_id",
 )
 
-_PP_SQL = (
-    "INSERT INTO program_participant (program_id, organization_id, participant_id, first_starts_at) "
-    "SELECT r.bucket, e.organization_id, :participant_id, e.starts_at "
-    "FROM event_reach r JOIN event e ON e.id = r.event_id "
-    f"WHERE r.event_id = :event_id AND r.kind = '{PROGRAM}' AND r.organization_id = e.organization_id "
-    f"AND e.status = '{PUBLISHED}' "
-    "ON CONFLICT (program_id, organization_id, participant_id) DO UPDATE "
-    "SET first_starts_at = excluded.first_starts_at "
-    "WHERE excluded.first_starts_at < program_participant.first_starts_at"
-)
-
 _count_sql: dict[int, str] = {}
 
 
@@ -286,8 +260,6 @@ def reach(conn: Connection, participant_id: int, source: ReachSource, params: di
 
 def count_person(conn: Connection, event_id: int, participant_id: int) -> None:
     """Count a person's (counted) check-in at an event toward its programs' people, if it is published."""
-    params = {"participant_id": participant_id, "event_id": event_id}
-    run(conn, _PP_SQL, params)
     reach(conn, participant_id, CHECK_IN, {"event_id": event_id})
 
 
@@ -295,7 +267,7 @@ def count_person(conn: Connection, event_id: int, participant_id: int) -> None:
 # different rows (an earlier start only moves rows that exist, new rows are only those missing), so sharing
 # one snapshot changes nothing in what they write; SQLite runs the same statements one by one.
 PG_COUNTED_SQL = (
-    f"WITH bump AS ({BUMP_SQL}), tally AS ({_tally_statement('postgresql')}), pp AS ({_PP_SQL}), "
+    f"WITH bump AS ({BUMP_SQL}), tally AS ({_tally_statement('postgresql')}), "
     f"earlier AS ({CHECK_IN.earlier}), added AS ({CHECK_IN.insert}), "
     "counted AS (INSERT INTO reach_count (kind, bucket, organization_id, people) "
     "SELECT kind, bucket, organization_id, 1 FROM added ORDER BY kind, bucket, organization_id "

@@ -32,6 +32,11 @@ class PersonForm(FlaskForm):
 
     FIELDS = FIELDS
 
+    class Meta:
+        # CSRFProtect has checked every POST before any view runs (pages render the global csrf_token()):
+        # a second, per-form check would sign and verify the token again on every check-in.
+        csrf = False
+
     name = StringField("姓名", filters=[_strip], validators=[
         DataRequired("请填写姓名"), Length(max=40, message="姓名不能超过 40 个字")])
     phone = StringField("手机号", filters=[_strip], validators=[DataRequired("请填写手机号"), _mobile])
@@ -43,10 +48,10 @@ class PersonForm(FlaskForm):
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> PersonForm:
-        """Build the form from a dict (a JSON body, the remembered cookie), without CSRF: it is not a post."""
+        """Build the form from a dict (a JSON body, the remembered cookie) instead of the posted fields."""
         values = data or {}
         formdata = MultiDict({k: _text(values.get(k)) for k in FIELDS})
-        return cls(formdata=formdata, meta={"csrf": False})
+        return cls(formdata=formdata)
 
     def details(self) -> dict[str, str]:
         """Return the cleaned details (phone normalized) after a successful validate()."""

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from eventsvc.checkin.models import (
     CANCELLED,
@@ -59,7 +63,55 @@ _STATS = (
 )
 
 
-def event_stats(event: Event) -> dict[str, Any]:
+_ANSWER = ("SELECT c.event_id, c.participant_id, c.checked_in_at, c.status, c.checked_out_at, p.phone"
+           " FROM check_in c JOIN participant p ON p.id = c.participant_id WHERE c.id = :id")
+
+
+def check_in_for_answer(check_in_id: int) -> CheckIn | None:
+    """The check-in a worker's answer page shows, with its person: one driver read instead of an ORM load.
+
+    Only what that page shows is set (when, status, check-out, the person's phone); anything else loads
+    if touched, as on any expired object.
+    """
+    session = db.session
+    found = session.identity_map.get(identity_key(CheckIn, check_in_id))
+    if found is not None:
+        return found
+    row = driver_sql.run(session.connection(), _ANSWER, {"id": check_in_id}).first()
+    if row is None:
+        return None
+    participant = session.identity_map.get(identity_key(Participant, row[1]))
+    if participant is None:
+        participant = Participant(id=row[1], phone=row[5])
+        make_transient_to_detached(participant)
+        session.add(participant)
+    record = CheckIn(id=check_in_id, event_id=row[0], participant_id=row[1],
+                     checked_in_at=driver_sql.as_datetime(row[2]), status=row[3],
+                     checked_out_at=driver_sql.as_datetime(row[4]))
+    make_transient_to_detached(record)
+    session.add(record)
+    set_committed_value(record, "participant", participant)
+    return record
+
+
+@dataclass(frozen=True)
+class StatsKey:
+    """The few columns event_stats reads of an event, kept as plain values across a commit."""
+
+    id: int
+    checkout_enabled: bool
+    expected_attendance: int | None
+    capacity: int | None
+    registration_capacity: int | None
+
+
+def stats_key(event: Event) -> StatsKey:
+    """Capture what event_stats needs, so the scanner can count after its commit without reloading the event."""
+    return StatsKey(event.id, event.checkout_enabled, event.expected_attendance, event.capacity,
+                    event.registration_capacity)
+
+
+def event_stats(event: Event | StatsKey) -> dict[str, Any]:
     """Return the live figures of an event: check-ins (人次), check-outs, registrations, goal.
 
     Asked after every scan and by every open big screen: the check-in figures come from the event's

@@ -5,7 +5,7 @@ than the database spends on it (cache keys, `.excluded` proxies, compilation loo
 statements on that path are plain SQL strings with `:name` parameters, translated once per dialect
 (psycopg wants `%(name)s`, sqlite3 takes `:name` as is) and run with `exec_driver_sql` on the
 session's own connection and transaction. Values come back as the driver gives them: SQLite returns
-DATETIME columns as text, so callers read ids and numbers only.
+DATETIME columns as text: `as_datetime` reads such a value the way SQLAlchemy's own type would.
 """
 from __future__ import annotations
 
@@ -32,6 +32,13 @@ def _for_driver(conn: Connection, sql: str) -> str:
 def _sqlite_value(value: Any) -> Any:
     # SQLAlchemy stores SQLite DATETIME as this text; the raw rows must sort and parse like its own.
     return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A DATETIME value as the driver gave it (datetime from psycopg, text from sqlite3) as a datetime."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
 
 
 def run(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> CursorResult[*tuple[Any, ...]]:

@@ -1,8 +1,8 @@
 """Prove the maintained counts (checkin/counters.py) against the raw rows, and rebuild them.
 
-The union audits these figures: `flask counts verify` recomputes every event's counts, every program's
-people, every program's and year's people per unit (progress/raw.py) and the sums of events per
-organizer (progress/tally.py), and names each difference;
+The union audits these figures: `flask counts verify` recomputes every event's counts, every program's and
+year's people per unit (progress/raw.py), what a check-in at each event reaches and the sums of events
+per organizer (progress/tally.py), and names each difference;
 `flask counts rebuild` rewrites the tables from the raw rows (after an upgrade, a restore, or a
 difference verify found). Row sets are compared inside the database (EXCEPT both ways), so a year of
 millions of rows never has to fit in memory.
@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from sqlalchemy import CompoundSelect, Select, Table, delete, except_, func, select, text
 
-from eventsvc.checkin.counters import EventCount, EventReach, EventTally, PersonReach, ProgramParticipant, ReachCount
+from eventsvc.checkin.counters import EventCount, EventReach, EventTally, PersonReach, ReachCount
 from eventsvc.extensions import db
 from eventsvc.progress import (
     sync,  # noqa: F401  (the flush hooks that keep the counts)
@@ -25,9 +25,7 @@ from eventsvc.progress import (
 from eventsvc.progress.raw import (
     EVENT_REACH_COLUMNS,
     FIGURES,
-    PP_COLUMNS,
     REACH_COLUMNS,
-    counted_people,
     event_reach,
     raw_event_counts,
     reached,
@@ -106,10 +104,7 @@ def verify() -> Differences:
     """Compare every maintained table with the raw rows; an empty result means every figure is right."""
     found = Differences()
     _event_differences(found)
-    pp, r = ProgramParticipant, PersonReach
-    _row_differences(found, counted_people(),
-                     select(pp.program_id, pp.organization_id, pp.participant_id, pp.first_starts_at),
-                     "项目 {0} 单位 {1} 缺少参与者 {2}（最早 {3}）", "项目 {0} 单位 {1} 多出参与者 {2}（最早 {3}）")
+    r = PersonReach
     _row_differences(found, reached(),
                      select(r.participant_id, r.kind, r.bucket, r.organization_id, r.first_starts_at),
                      "参与者 {0} 缺少 {1}/{2} 单位 {3} 的人数记录（最早 {4}）",
@@ -135,7 +130,8 @@ def _refill(model: Any, columns: list[str], rows: Any) -> None:
 
 
 def rebuild() -> tuple[int, int]:
-    """Rewrite every table from the raw rows, keeping each event's seq from going back. Return row counts."""
+    """Rewrite every table from the raw rows, keeping each event's seq from going back. Return how many events
+    have counts and how many people are counted toward some program."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:  # big sorts and index builds: in memory, this once
         db.session.execute(text("SET LOCAL work_mem = '256MB'"))
@@ -147,7 +143,6 @@ def rebuild() -> tuple[int, int]:
             for event_id, figures in raw.items()]
     for start in range(0, len(rows), 5000):
         db.session.execute(cast(Table, EventCount.__table__).insert(), rows[start:start + 5000])
-    _refill(ProgramParticipant, PP_COLUMNS, counted_people())
     _refill(EventReach, EVENT_REACH_COLUMNS, event_reach())
     db.session.execute(delete(ReachCount))
     reach = reached()
@@ -160,7 +155,7 @@ def rebuild() -> tuple[int, int]:
         select(r.kind, r.bucket, r.organization_id, func.count()).group_by(r.kind, r.bucket, r.organization_id)))
     db.session.execute(delete(EventTally))
     tally.write(db.session, sorted(tally.contributions(db.session, tally.published_events(raw=True)).items()))
-    people = db.session.scalar(select(func.count()).select_from(ProgramParticipant)) or 0
+    people = db.session.scalar(select(func.count(func.distinct(r.participant_id)))) or 0
     return len(rows), people
 
 
@@ -186,4 +181,4 @@ def register(app: Flask) -> None:
         """Rewrite the counts from the check-ins (one transaction)."""
         events, people = rebuild()
         db.session.commit()
-        click.echo(f"已重建：{events} 场活动的计数，{people} 条项目参与者记录")
+        click.echo(f"已重建：{events} 场活动的计数，{people} 位参与者的人数记录")

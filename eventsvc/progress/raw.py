@@ -4,10 +4,10 @@ One definition serves `flask counts verify|rebuild` (every row, progress/counter
 that recompute a few people after an ORM change (progress/sync.py):
 
 - event_count: check-ins per event, counted (neither 待核实 nor 作废) by method, pending apart, all for seq.
-- program_participant: (program, organizing unit, person, earliest start) over counted check-ins at
-  published events, each event toward its primary program and each additional one.
-- person_reach: the same people per (program or year, unit and every unit above it), together with the
-  visitors of stations whose visits count toward the program (a visit counts from its visited_at).
+- person_reach: (person, program or year, unit, earliest start) over counted check-ins at published events,
+  each event toward its primary program and each additional one, at the organizing unit and every unit
+  above it, together with the visitors of stations whose visits count toward the program (a visit counts
+  from its visited_at).
 - event_reach: per event, each of its programs and their years × its organizer and every unit above.
 - event_tally: see progress/tally.py (it adds up published events and their event_count rows).
 """
@@ -28,7 +28,6 @@ from eventsvc.programs.models import Program
 from eventsvc.stations.models import Station, StationProgram, StationVisit
 
 FIGURES = ("checkins", "pending", *METHOD_COLUMNS.values())
-PP_COLUMNS = ["program_id", "organization_id", "participant_id", "first_starts_at"]
 REACH_COLUMNS = ["participant_id", "kind", "bucket", "organization_id", "first_starts_at"]
 EVENT_REACH_COLUMNS = ["event_id", "kind", "bucket", "organization_id"]
 
@@ -86,13 +85,6 @@ def visit_rows(person_ids: Sequence[int] | None = None,
     if organization_ids is not None:
         stmt = stmt.where(Station.organization_id.in_(organization_ids))
     return stmt
-
-
-def counted_people(person_ids: Sequence[int] | None = None) -> Select[*tuple[Any, ...]]:
-    """Select what program_participant holds: (program, organizer, person, earliest start)."""
-    src = union_all(*check_in_rows(person_ids)).subquery("counted")
-    return (select(src.c.program_id, src.c.organization_id, src.c.participant_id, func.min(src.c.starts_at))
-            .group_by(src.c.program_id, src.c.organization_id, src.c.participant_id))
 
 
 def _units_above(organizer_ids: Any) -> Any:

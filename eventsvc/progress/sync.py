@@ -25,7 +25,6 @@ from eventsvc.checkin.counters import (
     EventReach,
     EventTally,
     PersonReach,
-    ProgramParticipant,
     ReachCount,
 )
 from eventsvc.checkin.models import CHECKIN_PENDING, CheckIn
@@ -35,9 +34,7 @@ from eventsvc.programs.models import Program
 from eventsvc.progress import tally
 from eventsvc.progress.raw import (
     EVENT_REACH_COLUMNS,
-    PP_COLUMNS,
     REACH_COLUMNS,
-    counted_people,
     event_reach,
     people_of_units,
     reached,
@@ -294,13 +291,11 @@ def refresh_event_reach(conn: Connection | Session, event_ids: Iterable[int]) ->
 
 
 def resync_people(conn: Connection | Session, participant_ids: Iterable[int]) -> None:
-    """Recompute these people's program_participant and person_reach rows (and the counts) from the raw rows."""
+    """Recompute these people's person_reach rows (and the counts) from the raw rows."""
     ids = sorted(set(participant_ids))
-    pp, reach = cast(Table, ProgramParticipant.__table__), cast(Table, PersonReach.__table__)
+    reach = cast(Table, PersonReach.__table__)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        conn.execute(delete(pp).where(pp.c.participant_id.in_(chunk)))
-        conn.execute(pp.insert().from_select(PP_COLUMNS, counted_people(chunk)))
         _recount(conn, chunk, -1)
         conn.execute(delete(reach).where(reach.c.participant_id.in_(chunk)))
         conn.execute(reach.insert().from_select(REACH_COLUMNS, reached(chunk)))

@@ -107,6 +107,18 @@ def test_repeat_says_already_checked_in_and_stores_nothing(app, db, create_event
     assert count(db, CheckIn) == 1 and count(db, Participant) == 1
 
 
+def test_repeat_from_the_same_phone_sets_no_cookie_and_still_says_already(client, db, create_event):
+    event = create_event()
+    assert "签到成功" in page_text(submit(client, event))
+    resp = submit(client, event, follow=False)
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/c/{event.code}/done?again=1")
+    assert resp.headers.getlist("Set-Cookie") == []  # neither the session nor the device cookie is rewritten
+    text = page_text(client.get(resp.headers["Location"]))
+    assert "您已于" in text and "签到成功" not in text
+    assert "签到成功" in page_text(client.get(f"/c/{event.code}/done"))  # the first answer's page is unchanged
+    assert count(db, CheckIn) == 1
+
+
 def test_repeat_after_closing_still_says_already(client, db, create_event, create_participant, create_check_in):
     event = create_event(starts_in=timedelta(hours=-5), hours=2)
     person = create_participant("张三", "13812345678")

@@ -1,19 +1,20 @@
-"""Upgrading a database that already holds check-ins fills the maintained counts (migration c016)."""
+"""Upgrading a database that already holds check-ins fills the maintained counts (migration c016); e023 drops
+program_participant and its downgrade brings it back filled the same."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_migrate import upgrade
-from sqlalchemy import select, text
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, text
 
 from eventsvc import create_app
-from eventsvc.checkin.counters import ProgramParticipant
 from eventsvc.extensions import db
 from eventsvc.progress.counters import verify
 from tests.core.test_migrations import empty_database_url  # noqa: F401  (fixture)
 
 BEFORE_COUNTERS = "a1c0c0a1c015"
+LAST_WITH_PROGRAM_PARTICIPANT = "a1c0c0a1c022"  # a1c0c0a1c023 drops the table
 T0 = datetime(2026, 3, 1, 1, 0)
 
 
@@ -52,23 +53,44 @@ def _old_rows() -> None:
     db.session.commit()
 
 
+def _program_participants() -> set[tuple[Any, ...]]:
+    """The program_participant rows, read with plain SQL (the models no longer have the table)."""
+    rows = db.session.execute(text(
+        "SELECT program_id, organization_id, participant_id, first_starts_at FROM program_participant"))
+    return {(p, o, n, s if isinstance(s, datetime) else datetime.fromisoformat(s)) for p, o, n, s in rows}
+
+
+def _has_program_participant() -> bool:
+    with db.engine.connect() as conn:
+        return "program_participant" in inspect(conn).get_table_names()
+
+
 def test_upgrade_fills_the_counts_from_existing_rows(empty_database_url: str) -> None:  # noqa: F811
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade(revision=BEFORE_COUNTERS)
         _old_rows()
-        upgrade()
+        upgrade(revision=LAST_WITH_PROGRAM_PARTICIPANT)
         counts = {r[0]: tuple(r[1:]) for r in db.session.execute(text(
             "SELECT event_id, seq, checkins, pending, by_self, by_staff, by_manual, by_import FROM event_count"))}
         # seq counts every row kept; 人次 leave out the pending and the voided (作废) ones.
         assert counts == {1: (4, 2, 1, 1, 1, 0, 0), 2: (2, 2, 0, 1, 0, 0, 1), 3: (1, 1, 0, 1, 0, 0, 0)}
-        pp = ProgramParticipant
-        people = db.session.execute(select(pp.program_id, pp.organization_id, pp.participant_id,
-                                           pp.first_starts_at))
         e1, e2 = T0 + timedelta(days=5), T0 + timedelta(days=2)
         # Event 1 counts toward both programs; the cancelled event 3 toward none.
-        assert {tuple(r) for r in people} == {(1, 1, 1, e1), (1, 1, 2, e1), (2, 1, 1, e1), (2, 1, 2, e1),
-                                             (2, 2, 1, e2), (2, 2, 2, e2)}
+        filled = {(1, 1, 1, e1), (1, 1, 2, e1), (2, 1, 1, e1), (2, 1, 2, e1), (2, 2, 1, e2), (2, 2, 2, e2)}
+        assert _program_participants() == filled
+        db.session.commit()  # end the read transaction before the schema changes
+
+        upgrade()  # a1c0c0a1c023 drops program_participant; the other counts still agree with the rows
+        assert not _has_program_participant()
         assert verify().lines == []
+        db.session.commit()
+
+        downgrade(revision=LAST_WITH_PROGRAM_PARTICIPANT)  # back, filled from the check-ins as c016 filled it
+        assert _has_program_participant()
+        assert _program_participants() == filled
+        db.session.commit()
+        upgrade()
+        assert not _has_program_participant()
         db.session.remove()
         db.engine.dispose()

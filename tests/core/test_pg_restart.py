@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from eventsvc import create_app
+from eventsvc.config import load_config
 from eventsvc.extensions import db
 
 BINS = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -129,9 +130,11 @@ def test_pool_pre_ping_recovers_after_restart(pg_url: tuple[Server, str]) -> Non
         db.engine.dispose()
 
 
-def test_the_default_config_has_pre_ping() -> None:
-    app = create_app({"TESTING": True})
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+def test_the_default_config_has_pre_ping_on_postgresql_only() -> None:
+    pg = load_config({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@localhost/db"})
+    assert pg["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    sqlite = load_config({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///x.sqlite3"})
+    assert sqlite["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": False, "hide_parameters": True}
 
 
 def test_without_pre_ping_stale_connections_fail(pg_url: tuple[Server, str]) -> None:

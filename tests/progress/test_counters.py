@@ -4,9 +4,9 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
-from eventsvc.checkin.counters import EventCount, EventTally, ProgramParticipant, ReachCount
+from eventsvc.checkin.counters import YEAR, EventCount, EventTally, PersonReach, ReachCount
 from eventsvc.checkin.models import CHECKIN_PENDING, IMPORT, MANUAL, SELF_SCAN, STAFF_SCAN, CheckIn
 from eventsvc.checkin.operations import (
     Source,
@@ -96,15 +96,17 @@ def test_verify_names_a_wrong_count_and_rebuild_mends_it(db, tree, create_event,
     db.session.execute(update(EventCount).where(EventCount.event_id == event.id).values(checkins=7))
     db.session.execute(update(EventTally).where(EventTally.organization_id == event.organization_id,
                                                 EventTally.kind == "p").values(checkins=7))
-    db.session.execute(ProgramParticipant.__table__.delete().where(
-        ProgramParticipant.participant_id == db.session.scalar(select(func.min(CheckIn.participant_id)))))
+    person = db.session.scalar(select(func.min(CheckIn.participant_id)))
+    db.session.execute(delete(PersonReach).where(  # a person's row for the year, at the organizing unit
+        PersonReach.participant_id == person, PersonReach.kind == YEAR,
+        PersonReach.organization_id == event.organization_id))
     db.session.execute(update(ReachCount).where(ReachCount.kind == "p", ReachCount.bucket == event.program_id,
                                                 ReachCount.organization_id == tree["root"].id).values(people=9))
     db.session.commit()
     result = runner.invoke(args=["counts", "verify"])
     assert result.exit_code == 1
     assert f"活动 {event.id} checkins: 记录 7，实际 3" in result.output
-    assert "缺少参与者" in result.output
+    assert f"参与者 {person} 缺少 {YEAR}/{event.program.year} 单位 {event.organization_id} 的人数记录" in result.output
     assert f"项目 {event.program_id} 单位 {tree['root'].id} 人数: 记录 9，实际 3" in result.output
     assert f"单位 {event.organization_id} 汇总 p/{event.program_id}" in result.output
     figures = totals_by_program([event.program_id])[event.program_id]

@@ -29,7 +29,7 @@ from eventsvc.checkin.operations.registrations import (
     register,
     ticket_token_from,
 )
-from eventsvc.checkin.operations.review import Source, confirm_check_in, device_limit, reject_check_in
+from eventsvc.checkin.operations.review import Source, confirm_check_in, device_limit, pending_reason, reject_check_in
 from eventsvc.checkin.operations.scans import (
     MAX_BATCH,
     MODE_IN,
@@ -47,7 +47,7 @@ from eventsvc.checkin.operations.voids import void_check_in
 
 __all__ = [
     "GROUPS", "MAX_BATCH", "METHODS", "MODE_IN", "MODE_OUT", "CheckInRefused", "CheckInResult", "Mode", "Outcome",
-    "Scan", "ScanResult", "Source", "cancel_registration", "confirm_check_in", "device_limit",
+    "Scan", "ScanResult", "Source", "cancel_registration", "confirm_check_in", "device_limit", "pending_reason",
     "may_edit_participant", "person_at_event",
     "reject_check_in", "check_in", "check_in_by_ticket", "check_out", "checkin_window",
     "clamp_scanned_at", "ensure_open",

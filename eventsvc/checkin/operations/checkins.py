@@ -229,6 +229,7 @@ def _when(event: Event) -> str:
 _CHECK_IN_COLUMNS = ("event_id", "participant_id", "checked_in_at", "method", "by_user_id", "registration_id",
                      "name_given", "workplace_given", "device_hash", "client_ip", "user_agent", "status",
                      "pending_reason")
+_CHECK_IN_ID = "SELECT id FROM check_in WHERE event_id = :event AND participant_id = :participant"
 _INSERT_CHECK_IN = (
     f"INSERT INTO check_in ({', '.join(_CHECK_IN_COLUMNS)}) VALUES ({', '.join(':' + c for c in _CHECK_IN_COLUMNS)})"
     " ON CONFLICT (event_id, participant_id) DO NOTHING RETURNING id"
@@ -265,9 +266,11 @@ def check_in(
     if method != SELF_SCAN and not can_check_in_at(by, event.organization):
         raise OperationError("您无权为该活动签到", code="forbidden")
     fresh = participant.__dict__.pop("_fresh", False)  # inserted just now: nothing to look up
-    existing = None if fresh or absent else existing_check_in(event, participant)
-    if existing is not None:
-        return CheckInResult(existing, created=False)
+    # A repeat answers from one driver read and writes nothing; only then is the ORM row loaded.
+    existing_id = None if fresh or absent else driver_sql.run(
+        db.session.connection(), _CHECK_IN_ID, {"event": event.id, "participant": participant.id}).scalar()
+    if existing_id is not None:
+        return CheckInResult(db.session.get_one(CheckIn, existing_id), created=False)
     if registration is None and not fresh and not (method == SELF_SCAN and event.requires_registration):
         registration = active_registration(event, participant)
     if event.requires_registration and registration is None and method in (SELF_SCAN, STAFF_SCAN):

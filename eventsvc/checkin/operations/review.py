@@ -33,6 +33,9 @@ class Source:
     device_hash: str = ""
     client_ip: str = ""
     user_agent: str = ""
+    # pending_reason() as asked before the caller's first write: SQLite's write lock is then not held
+    # while the device's check-ins are counted.
+    reason: str | None = None
 
 
 def device_limit() -> int:
@@ -57,6 +60,8 @@ def pending_reason(event: Event, source: Source | None) -> str:
     """Return why a new self check-in from `source` must wait for review, or "" when it counts at once."""
     if source is None or not source.device_hash:
         return ""
+    if source.reason is not None:
+        return source.reason
     already = people_from_device(event, source.device_hash)
     limit = device_limit()
     if already < limit:

@@ -5,8 +5,9 @@ WeChat's browser: refusals explain themselves instead of showing an error screen
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from eventsvc.checkin.forms import PersonForm
@@ -20,6 +21,7 @@ from eventsvc.checkin.operations import (
     check_out,
     device_limit,
     ensure_open,
+    pending_reason,
     person_at_event,
     record_participant,
     register,
@@ -41,6 +43,7 @@ from eventsvc.checkin.public.helpers import (
 )
 from eventsvc.checkin.queries import (
     active_registration,
+    check_in_for_answer,
     event_stats,
     existing_check_in,
     find_participant,
@@ -108,8 +111,8 @@ def show_check_in_result(code: str) -> Response:
     created = False
     done = session.get(_DONE_KEY)
     if isinstance(done, dict) and done.get("c") == event.code and isinstance(done.get("i"), int):
-        record = db.session.get(CheckIn, done["i"], options=[joinedload(CheckIn.participant)])
-        created = bool(done.get("n"))
+        record = check_in_for_answer(done["i"])
+        created = bool(done.get("n")) and not request.args.get("again")
     if record is None or record.event_id != event.id:
         record, created = remembered_check_in(event, current_device().person), False
     if record is None:
@@ -167,17 +170,25 @@ def finish_check_in(event: Event, details: dict[str, str], device: Device, *, re
                     form: PersonForm | None = None, token: str = "", verified: bool = False) -> Response:
     """Upsert the participant, check in with this device as source, commit once, remember, redirect."""
     code = event.code  # read before the commit, which expires the event
+    again = False
     try:
         # One read answers a repeat, which writes nothing (not even the participant's blanks).
         known, existing_id = person_at_event(event, details["phone"])
         if existing_id is not None:
             done = {"c": code, "i": existing_id, "n": False, "o": 0}
+            shown = session.get(_DONE_KEY)
+            if isinstance(shown, dict) and shown.get("c") == code and shown.get("i") == existing_id:
+                # This phone was already shown this check-in: say 已签到 through the URL, leaving the
+                # session (and its cookie) as it is, so a repeat writes nothing at all.
+                done, again = shown, True
         else:
             ensure_open(event)  # refuse a closed event before writing anything
+            source = request_source()
+            source = replace(source, reason=pending_reason(event, source))  # a read, before the first write
             participant = record_participant(validate_person(**details), known, by=None,
                                              organization_id=event.organization_id)
             result = check_in(event, participant, by=None, method=SELF_SCAN, registration=registration,
-                              given=details, source=request_source(), absent=known is not None)
+                              given=details, source=source, absent=known is not None)
             done = {"c": code, "i": result.check_in.id, "n": result.created, "o": result.seq}
     except OperationError as exc:
         db.session.rollback()  # a refused check-in stores nothing, not even the participant
@@ -186,14 +197,15 @@ def finish_check_in(event: Event, details: dict[str, str], device: Device, *, re
             return _form(event, token, form, person=device.person)
         return _refused(event, exc)
     db.session.commit()  # nothing is read back after it: the answer page shows what `done` says
-    if done["n"] and request.environ.get(_GRACE_USED):
+    if done["n"] and not again and request.environ.get(_GRACE_USED):
         _count_grace(event)
     if session.get(_DONE_KEY) != done:  # an unchanged session is not signed and sent again
         session[_DONE_KEY] = done
     device.remember(details, verified=verified)
     if registration is not None:
         device.add_ticket(registration)
-    return no_store(redirect(url_for("checkin_public.show_check_in_result", code=code), code=303))
+    target = url_for("checkin_public.show_check_in_result", code=code)
+    return no_store(redirect(target + "?again=1" if again else target, code=303))
 
 
 def _verify_dynamic(event: Event, token: str, device: Device) -> None:

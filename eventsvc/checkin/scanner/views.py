@@ -22,7 +22,7 @@ from eventsvc.checkin.operations import (
     process_scan,
     undo_check_in,
 )
-from eventsvc.checkin.queries import event_stats, search_people
+from eventsvc.checkin.queries import event_stats, search_people, stats_key
 from eventsvc.checkin.scanner.answers import bad_scan_answer, scan_answer
 from eventsvc.checkin.scanner.scan import BadScan, parse_scan
 from eventsvc.core.exceptions import OperationError
@@ -100,9 +100,9 @@ def sync_scans_json(event_id: int) -> Any:
             db.session.rollback()
             return _error(exc.message, exc.code, 403 if exc.code == "forbidden" else 400)
         break
-    stats = event_stats(event)  # read in the transaction that wrote: the commit expires the event
+    key = stats_key(event)  # plain values: the commit expires the event, and SQLite's write lock ends with it
     db.session.commit()
-    return jsonify(ok=True, results=answers, stats=stats)
+    return jsonify(ok=True, results=answers, stats=event_stats(key))
 
 
 def _apply(event: Event, scans: list[Any]) -> list[dict[str, Any]]:
