@@ -427,8 +427,12 @@ def _ceiling_table(s: Setting, *, create: bool) -> None:
     engine.dispose()
 
 
-def run_ceiling(s: Setting, n: int, connections: int) -> dict[str, Any]:
-    """Measure the ceiling app (same gunicorn config) on n inserts; its figures include worker RSS after."""
+def run_ceiling(s: Setting, n: int, connections: int, *, runs: int = 2) -> dict[str, Any]:
+    """Measure the ceiling app (same gunicorn config) on n inserts; its figures include worker RSS after.
+
+    The two cores are shared with the load generator and whatever else runs, so one measurement can come out
+    low and flatter every ratio: the ceiling is the best of `runs` back-to-back runs (each rate is reported).
+    """
     _ceiling_table(s, create=True)
     (s.tmp / "ceiling_app.py").write_text(CEILING_APP)
     server = start_server("ceiling", "ceiling_app:app", s.tmp, {**s.env, "CEILING_DATABASE_URL": s.ceiling_url},
@@ -437,7 +441,9 @@ def run_ceiling(s: Setting, n: int, connections: int) -> dict[str, Any]:
         url = f"{server.base}/insert"
         forms = people(n, 0)
         measure(server, lambda: post_forms(url, forms[:200], connections))  # warm up
-        figures = measure(server, lambda: post_forms(url, forms, connections))
+        results = [measure(server, lambda: post_forms(url, forms, connections)) for _ in range(max(runs, 1))]
+        figures = max(results, key=lambda r: r["rate_per_s"] or 0)
+        figures["runs_per_s"] = [r["rate_per_s"] for r in results]
         figures["worker_rss_mb"] = server.worker_rss_mb()
         return figures
     finally:

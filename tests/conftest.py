@@ -170,6 +170,9 @@ def login(client: FlaskClient) -> Callable[..., FlaskClient]:
         client.post("/logout")
         resp = client.post("/login", data={"username": user.username, "password": password})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        # As a browser's next request would: it loads the user into the per-process cache (orgs/sessions.py),
+        # so tests that count a page's queries count the page, not the first load of the user.
+        assert client.get("/login").status_code == 302
         return client
 
     return do_login

@@ -17,11 +17,18 @@ class ScopedUser(Protocol):
 
 
 def get_in_scope_or_404(
-    model: type[T], object_id: int, user: ScopedUser, *, visible: Callable[[T], bool] | None = None
+    model: type[T], object_id: int, user: ScopedUser, *, visible: Callable[[T], bool] | None = None,
+    load: Callable[[int], T | None] | None = None,
 ) -> T:
-    """Return `model` row `object_id` if the user may see it; by default "may see" means it reaches its organization."""
+    """Return `model` row `object_id` if the user may see it; by default "may see" means it reaches its organization.
+
+    `load` replaces `session.get` where a cached load exists (checkin.event_cache.cached_event).
+    """
     # Ids from forms and JSON reach here too: one beyond the INTEGER range would be a database error, not a 404.
-    obj = db.session.get(model, object_id) if 1 <= object_id <= MAX_ID else None
+    if not 1 <= object_id <= MAX_ID:
+        obj = None
+    else:
+        obj = load(object_id) if load is not None else db.session.get(model, object_id)
     if obj is None:
         abort(404)
     # Without `visible`, the model is one with an `organization` (events, programs, ...).

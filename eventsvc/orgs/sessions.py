@@ -12,6 +12,8 @@ import secrets
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
 
+from eventsvc.core import driver_sql
+from eventsvc.core.stamped_cache import StampedCache
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
 
@@ -31,12 +33,33 @@ def has_remember_cookie() -> bool:
     return bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
 
 
+# Every staff request loads its user (and the unit its scope hangs on). The stamp is what must reload it: the
+# version and the active flag checked below, and both rows' updated_at (a role, a unit or a unit's place in the
+# tree changed, in any process). A unit moved carries its whole subtree's paths along, each row's updated_at too.
+_USER_STAMP = ('SELECT u.session_version, u.is_active, u.updated_at, o.updated_at FROM "user" u'
+               " LEFT JOIN organization o ON o.id = u.organization_id WHERE u.id = :id")
+_users: StampedCache[User] = StampedCache(256)
+
+
 def load_user(session_id: str) -> User | None:
     """Flask-Login's user_loader: the user only while the id's version is current and the account active."""
     parts = session_id.split(":")
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[0]) > 18:
         return None  # ids from before versions existed, or forged: log in again
-    user = db.session.get(User, int(parts[0]))
-    if user is None or not user.is_active or user.session_version != int(parts[1]):
+    user_id, version = int(parts[0]), int(parts[1])
+    row = driver_sql.run(db.session.connection(), _USER_STAMP, {"id": user_id}).first()
+    if row is None or not row[0] == version or not row[1]:
         return None
+    stamp = tuple(row)
+    user = _users.get(db.session, user_id, stamp)
+    if user is None:
+        user = db.session.get(User, user_id)
+        if user is None or not user.is_active or user.session_version != version:
+            return None
+        _users.put(user_id, stamp, user, "organization")
     return user
+
+
+def forget_cached_users() -> None:
+    """Empty the per-process user cache (tests)."""
+    _users.forget()

@@ -83,3 +83,26 @@ def test_a_renamed_organizer_shows_at_once(db, client, create_event):  # type: i
     db.session.commit()
     db.session.expunge_all()
     assert "改名后的主办单位" in client.get(f"/c/{code}").get_data(as_text=True)
+
+
+def test_the_scanner_event_by_id_is_cached_and_sees_a_change_at_once(db, tree, login, create_event, statements):  # type: ignore[no-untyped-def]
+    from eventsvc.checkin.event_cache import cached_event
+    from eventsvc.events.models import Event
+
+    forget_cached_events()
+    event = create_event(org=tree["a"], title="旧标题")
+    event_id = event.id
+    client = login(tree["checker_a"])
+    assert "旧标题" in client.get(f"/events/{event_id}/scanner").get_data(as_text=True)  # fills the cache
+    db.session.remove()
+    statements.clear()
+    hit = cached_event(event_id)
+    assert hit is not None and hit.title == "旧标题" and hit in db.session and hit.organization.name
+    assert [s for s in statements if "FROM event" in s] == [statements[0]]  # the stamp only
+    assert cached_event(10**9) is None
+    cancel_event(db.session.get(Event, event_id), by=None, reason="台风")
+    db.session.commit()
+    db.session.expunge_all()
+    scan = {"scans": [{"client_scan_id": "a" * 16, "person": {"name": "张三", "phone": "13812345678"}}]}
+    answer = client.post(f"/api/events/{event_id}/sync", json=scan).get_json()
+    assert answer["results"][0]["outcome"] == "refused" and answer["results"][0]["code"] == "cancelled"

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_login import current_user
 
+from eventsvc.checkin.event_cache import cached_event
 from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.models import CheckIn
 from eventsvc.checkin.operations import (
@@ -42,7 +43,7 @@ def _user() -> User:
 
 
 def _event(event_id: int) -> Event:
-    return get_in_scope_or_404(Event, event_id, _user())
+    return get_in_scope_or_404(Event, event_id, _user(), load=cached_event)  # asked with every scan
 
 
 def _staffed_event(event_id: int) -> Event:
