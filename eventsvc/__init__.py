@@ -31,6 +31,11 @@ def create_app(config: dict[str, Any] | type | None = None, *, migrations: bool 
     import eventsvc.models  # noqa: F401  (registers every table on the metadata)
 
     db.init_app(app)
+    if app.config.get("DB_CHECKOUT_CHECK") and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from eventsvc.core.pg_liveness import check_at_checkout
+
+        with app.app_context():
+            check_at_checkout(db.engine)  # creates the engine object only: nothing connects yet
     if migrations:
         from flask_migrate import Migrate
 

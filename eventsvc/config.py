@@ -15,9 +15,12 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY: str | None = DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'eventsvc.sqlite3'}"
-    # Check a pooled connection before use: after a PostgreSQL restart requests reconnect instead of failing.
     # hide_parameters: a database error logged with its traceback must not carry phone numbers (issue 8 §8).
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+    # No pre-ping (a query before every request): DB_CHECKOUT_CHECK does its work without a round trip.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": False, "hide_parameters": True}
+    # Refuse a pooled PostgreSQL connection the server has closed (a restart) when a request takes it, so the
+    # request reconnects instead of failing (core/pg_liveness.py).
+    DB_CHECKOUT_CHECK = True
     WTF_CSRF_TIME_LIMIT = None  # a check-in form left open on a phone all day must still submit
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -150,7 +153,7 @@ _INT_KEYS |= {"JSON_MAX_BYTES", "XLSX_MAX_UNCOMPRESSED_BYTES", "XLSX_MAX_RATIO",
               "XLSX_MAX_TEXT", "XLSX_MAX_SECONDS", "HSTS_SECONDS"}
 _INT_KEYS |= {"LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_IP", "LOGIN_FAILURE_WINDOW_MINUTES",
               "LOGIN_LOCKOUT_MINUTES"}
-_BOOL_KEYS = {"SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "WTF_CSRF_ENABLED"}
+_BOOL_KEYS = {"SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "WTF_CSRF_ENABLED", "DB_CHECKOUT_CHECK"}
 _BOOL_KEYS |= {"RATELIMIT_ENABLED", "RATELIMIT_HEADERS_ENABLED"}
 
 
@@ -181,10 +184,6 @@ def load_config(config: dict[str, Any] | type | None) -> dict[str, Any]:
     if os.environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     settings.update(overrides)
-    sqlite = str(settings.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite")
-    if sqlite and "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
-        # A database file has no server that restarts: a ping before every request would be a statement for nothing.
-        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {**settings["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     return settings
 
 

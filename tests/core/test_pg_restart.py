@@ -2,8 +2,9 @@
 
 Starts a throwaway PostgreSQL of its own (port PGTEST_RESTART_PORT, default 54355; the logic of
 scripts/with-postgres.sh), keeps requests going from several threads, restarts the server, and checks
-that every request begun after the restart succeeded. A control run without pool_pre_ping shows the
-stale pooled connections this guards against. Skipped when PostgreSQL's binaries are not installed.
+that every request begun after the restart succeeded. A control run without the checkout check shows the
+stale pooled connections this guards against (core/pg_liveness.py). Skipped when PostgreSQL's binaries
+are not installed.
 """
 from __future__ import annotations
 
@@ -79,9 +80,10 @@ def pg_url() -> Iterator[tuple[Server, str]]:
     server.cleanup()
 
 
-def _app(url: str, pre_ping: bool) -> Any:
+def _app(url: str, check: bool) -> Any:
     app = create_app({"TESTING": True, "PROPAGATE_EXCEPTIONS": False, "SQLALCHEMY_DATABASE_URI": url,
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": pre_ping, "pool_size": 4}})
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False, "pool_size": 4},
+                      "DB_CHECKOUT_CHECK": check})
     with app.app_context():
         db.create_all()
     return app
@@ -117,9 +119,9 @@ def _run_through_restart(server: Server, app: Any) -> tuple[list[tuple[float, in
     return log, restarted
 
 
-def test_pool_pre_ping_recovers_after_restart(pg_url: tuple[Server, str]) -> None:
+def test_the_checkout_check_recovers_after_restart(pg_url: tuple[Server, str]) -> None:
     server, url = pg_url
-    app = _app(url, pre_ping=True)
+    app = _app(url, check=True)
     assert app.test_client().get("/c/no-such-code").status_code == 404
     log, restarted = _run_through_restart(server, app)
     after = [status for started, status in log if started > restarted]
@@ -130,17 +132,16 @@ def test_pool_pre_ping_recovers_after_restart(pg_url: tuple[Server, str]) -> Non
         db.engine.dispose()
 
 
-def test_the_default_config_has_pre_ping_on_postgresql_only() -> None:
-    pg = load_config({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@localhost/db"})
-    assert pg["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
-    sqlite = load_config({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite:///x.sqlite3"})
-    assert sqlite["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": False, "hide_parameters": True}
+def test_the_default_config_checks_connections_without_a_ping() -> None:
+    settings = load_config({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@localhost/db"})
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+    assert settings["DB_CHECKOUT_CHECK"] is True
 
 
-def test_without_pre_ping_stale_connections_fail(pg_url: tuple[Server, str]) -> None:
-    """The control: the same restart with pre-ping off gives 500s afterwards, so the test above can fail."""
+def test_without_the_check_stale_connections_fail(pg_url: tuple[Server, str]) -> None:
+    """The control: the same restart without the check gives 500s afterwards, so the test above can fail."""
     server, url = pg_url
-    app = _app(url, pre_ping=False)
+    app = _app(url, check=False)
     client = app.test_client()
     assert client.get("/c/no-such-code").status_code == 404
     server.stop()
