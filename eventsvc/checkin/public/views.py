@@ -56,6 +56,7 @@ from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import require
 from eventsvc.core.qr import qr_png, qr_svg
 from eventsvc.core.ratelimits import limit_public_checkin
+from eventsvc.db import one_sqlite_writer
 from eventsvc.events.models import CANCELLED, QR_DYNAMIC, REG_ON, Event
 from eventsvc.extensions import db
 
@@ -185,18 +186,19 @@ def finish_check_in(event: Event, details: dict[str, str], device: Device, *, re
             ensure_open(event)  # refuse a closed event before writing anything
             source = request_source()
             source = replace(source, reason=pending_reason(event, source))  # a read, before the first write
-            participant = record_participant(validate_person(**details), known, by=None,
-                                             organization_id=event.organization_id)
-            result = check_in(event, participant, by=None, method=SELF_SCAN, registration=registration,
-                              given=details, source=source, absent=known is not None)
-            done = {"c": code, "i": result.check_in.id, "n": result.created, "o": result.seq}
+            with one_sqlite_writer(db.session):
+                participant = record_participant(validate_person(**details), known, by=None,
+                                                 organization_id=event.organization_id)
+                result = check_in(event, participant, by=None, method=SELF_SCAN, registration=registration,
+                                  given=details, source=source, absent=known is not None)
+                done = {"c": code, "i": result.check_in.id, "n": result.created, "o": result.seq}
+                db.session.commit()  # nothing is read back after it: the answer page shows what `done` says
     except OperationError as exc:
         db.session.rollback()  # a refused check-in stores nothing, not even the participant
         if form is not None and exc.field in form.FIELDS:
             form[exc.field].errors = [exc.message]
             return _form(event, token, form, person=device.person)
         return _refused(event, exc)
-    db.session.commit()  # nothing is read back after it: the answer page shows what `done` says
     if done["n"] and not again and request.environ.get(_GRACE_USED):
         _count_grace(event)
     if session.get(_DONE_KEY) != done:  # an unchanged session is not signed and sent again

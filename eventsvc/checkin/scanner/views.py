@@ -31,6 +31,7 @@ from eventsvc.core.inputs import json_body
 from eventsvc.core.permissions import CHECKIN_ROLES, can_check_in_at, require, roles_required, staff_required
 from eventsvc.core.ratelimits import scanner_limit
 from eventsvc.core.scope import get_in_scope_or_404
+from eventsvc.db import one_sqlite_writer
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import User
@@ -89,20 +90,21 @@ def sync_scans_json(event_id: int) -> Any:
         return _error("缺少扫码记录（scans 列表）。", "bad_scan", 400)
     if len(scans) > MAX_BATCH:
         return _error(f"一次最多同步 {MAX_BATCH} 条扫码记录。", "bad_scan", 400)
-    for attempt in (1, 2):
-        try:
-            answers = _apply(event, scans)
-        except ScanRaced as exc:  # a resent scan met its original: start again, which replays it
-            db.session.rollback()
-            if attempt == 2:
-                return _error(exc.message, exc.code, 409)
-            continue
-        except OperationError as exc:
-            db.session.rollback()
-            return _error(exc.message, exc.code, 403 if exc.code == "forbidden" else 400)
-        break
     key = stats_key(event)  # plain values: the commit expires the event, and SQLite's write lock ends with it
-    db.session.commit()
+    with one_sqlite_writer(db.session):
+        for attempt in (1, 2):
+            try:
+                answers = _apply(event, scans)
+            except ScanRaced as exc:  # a resent scan met its original: start again, which replays it
+                db.session.rollback()
+                if attempt == 2:
+                    return _error(exc.message, exc.code, 409)
+                continue
+            except OperationError as exc:
+                db.session.rollback()
+                return _error(exc.message, exc.code, 403 if exc.code == "forbidden" else 400)
+            break
+        db.session.commit()
     return jsonify(ok=True, results=answers, stats=event_stats(key))
 
 
