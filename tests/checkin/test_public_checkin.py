@@ -272,3 +272,19 @@ def test_pages_render_with_registration_and_checkout_partials(client, create_eve
     done = submit(client, event)
     assert done.status_code == 200 and "签到成功" in page_text(done)
     assert client.get(f"/c/{event.code}").status_code == 200
+
+
+def test_the_device_cookie_is_decrypted_once_per_request(app, client, create_event, monkeypatch):  # type: ignore[no-untyped-def]
+    from eventsvc.checkin.public import device as device_module
+
+    event = create_event()
+    submit(client, event)  # the phone now has a device cookie
+    cookie = client.get_cookie("evs_person")
+    assert cookie is not None
+    calls: list[object] = []
+    real = device_module.load_device
+    monkeypatch.setattr(device_module, "load_device", lambda value: calls.append(value) or real(value))
+    with app.test_request_context(f"/c/{event.code}", method="POST", headers={"Cookie": f"evs_person={cookie.value}"}):
+        device_id = device_module.remembered_device_id()  # the rate limit's key
+        assert device_id is not None and device_module.current_device().id == device_id
+    assert len(calls) == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app, request
 from werkzeug.wrappers import Response
@@ -21,6 +22,7 @@ from eventsvc.core.verification import truncate_ip
 
 # Kept per request, not on `g`: an app context (and its `g`) may outlive one request, in tests and CLI.
 _ENVIRON_KEY = "eventsvc.device"
+_COOKIE_KEY = "eventsvc.device_cookie"
 _KEEP_TICKETS = 20  # the newest registrations a phone remembers holding (a cookie stays small)
 _UA_FAMILIES = (
     ("MicroMessenger", "微信"), ("AlipayClient", "支付宝"), ("DingTalk", "钉钉"), ("EdgA?/", "Edge"),
@@ -68,11 +70,19 @@ class Device:
             self.changed = True
 
 
+def _cookie_data() -> dict[str, Any] | None:
+    """The device cookie, decrypted once per request (the rate limit's key asks for it too)."""
+    if _COOKIE_KEY not in request.environ:
+        request.environ[_COOKIE_KEY] = load_device(request.cookies.get(PERSON_COOKIE))
+    data: dict[str, Any] | None = request.environ[_COOKIE_KEY]
+    return data
+
+
 def current_device() -> Device:
     """Return this request's device: from its cookie, or a new one (written with the answer)."""
     device: Device | None = request.environ.get(_ENVIRON_KEY)
     if device is None:
-        data = load_device(request.cookies.get(PERSON_COOKIE))
+        data = _cookie_data()
         if data is None:
             device = Device(id=new_device_id(), changed=True)
         else:
@@ -86,7 +96,7 @@ def current_device() -> Device:
 
 def remembered_device_id() -> str | None:
     """The device id from the cookie, or None for a phone seen for the first time (rate-limit key)."""
-    data = load_device(request.cookies.get(PERSON_COOKIE))
+    data = _cookie_data()
     return data["d"] if data else None
 
 
