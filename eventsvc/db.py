@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, make_transient_to_detached, mapped_column, scoped_session
 
 from eventsvc.core.timeutil import utcnow
 
@@ -39,6 +39,13 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+def attach_as_loaded(session: Session | scoped_session[Any], obj: Any) -> None:
+    """Put an object built from a row read or written with driver SQL into the session as loaded (persistent,
+    nothing read back; attributes not set load if touched)."""
+    make_transient_to_detached(obj)
+    session.add(obj)
 
 
 @contextmanager

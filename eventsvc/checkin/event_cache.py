@@ -36,18 +36,7 @@ def cached_event_by_code(code: str) -> Event | None:
     """Return the event with this public code, as event_by_code does, reading one stamp when cached."""
     if not code or len(code) > 16:
         return None
-    stamp = _stamp(code)
-    if stamp is None:
-        _cache.forget(code)
-        return None
-    cached = _cache.get(db.session, code, stamp)
-    if cached is not None:
-        return cached
-    event = event_by_code(code)
-    if event is not None:
-        # The stamp read before the row: if the row moved on in between, the next request reloads it.
-        _cache.put(code, stamp, event, "organization")
-    return event
+    return _cache.lookup(db.session, code, _stamp(code), lambda: event_by_code(code), "organization")
 
 
 _BY_ID = ("SELECT e.updated_at, o.updated_at FROM event e JOIN organization o ON o.id = e.organization_id"
@@ -57,18 +46,8 @@ _BY_ID = ("SELECT e.updated_at, o.updated_at FROM event e JOIN organization o ON
 def cached_event(event_id: int) -> Event | None:
     """Return the event with this id (the door staff's scanner asks for it with every scan), as above."""
     row = driver_sql.run(db.session.connection(), _BY_ID, {"id": event_id}).first()
-    key = ("id", event_id)
-    if row is None:
-        _cache.forget(key)
-        return None
-    stamp = tuple(row)
-    cached = _cache.get(db.session, key, stamp)
-    if cached is not None:
-        return cached
-    event = db.session.get(Event, event_id)
-    if event is not None:
-        _cache.put(key, stamp, event, "organization")
-    return event
+    return _cache.lookup(db.session, ("id", event_id), tuple(row) if row is not None else None,
+                         lambda: db.session.get(Event, event_id), "organization")
 
 
 def forget_cached_events() -> None:

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -23,6 +22,7 @@ from eventsvc.checkin.models import (
 from eventsvc.core import driver_sql
 from eventsvc.core.phones import InvalidPhone, mask_phone, normalize_phone
 from eventsvc.core.timeutil import fmt_local
+from eventsvc.db import attach_as_loaded
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
@@ -83,13 +83,11 @@ def check_in_for_answer(check_in_id: int) -> CheckIn | None:
     participant = session.identity_map.get(identity_key(Participant, row[1]))
     if participant is None:
         participant = Participant(id=row[1], phone=row[5])
-        make_transient_to_detached(participant)
-        session.add(participant)
+        attach_as_loaded(session, participant)
     record = CheckIn(id=check_in_id, event_id=row[0], participant_id=row[1],
                      checked_in_at=driver_sql.as_datetime(row[2]), status=row[3],
                      checked_out_at=driver_sql.as_datetime(row[4]))
-    make_transient_to_detached(record)
-    session.add(record)
+    attach_as_loaded(session, record)
     set_committed_value(record, "participant", participant)
     return record
 

@@ -10,7 +10,7 @@ callers get an ordinary persistent object.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import Any, Generic, TypeVar
 
@@ -59,6 +59,22 @@ class StampedCache(Generic[T]):
             if key in self._entries:
                 self._entries.move_to_end(key)
         return session.merge(entry[1], load=False)
+
+    def lookup(self, session: Session | scoped_session[Any], key: Hashable, stamp: Any,
+               load: Callable[[], T | None], *relations: str) -> T | None:
+        """The row under `key`: None if `stamp` is None (it is gone), the cached copy if the stamp matches,
+        else `load()` kept with its `relations` (the stamp was read before the row: a row that moved on in
+        between is loaded again next time)."""
+        if stamp is None:
+            self.forget(key)
+            return None
+        cached = self.get(session, key, stamp)
+        if cached is not None:
+            return cached
+        obj = load()
+        if obj is not None:
+            self.put(key, stamp, obj, *relations)
+        return obj
 
     def put(self, key: Hashable, stamp: Any, obj: T, *relations: str) -> None:
         """Keep a detached copy of `obj` (and its `relations`), loaded under `stamp` (read before the row)."""

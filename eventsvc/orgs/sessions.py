@@ -48,16 +48,14 @@ def load_user(session_id: str) -> User | None:
         return None  # ids from before versions existed, or forged: log in again
     user_id, version = int(parts[0]), int(parts[1])
     row = driver_sql.run(db.session.connection(), _USER_STAMP, {"id": user_id}).first()
-    if row is None or not row[0] == version or not row[1]:
+    if row is None or row[0] != version or not row[1]:
         return None
-    stamp = tuple(row)
-    user = _users.get(db.session, user_id, stamp)
-    if user is None:
+
+    def load() -> User | None:  # the row as read now must pass the same checks as its stamp
         user = db.session.get(User, user_id)
-        if user is None or not user.is_active or user.session_version != version:
-            return None
-        _users.put(user_id, stamp, user, "organization")
-    return user
+        return user if user is not None and user.is_active and user.session_version == version else None
+
+    return _users.lookup(db.session, user_id, tuple(row), load, "organization")
 
 
 def forget_cached_users() -> None:

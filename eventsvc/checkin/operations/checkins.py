@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -44,6 +43,7 @@ from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import can_check_in_at
 from eventsvc.core.phones import InvalidPhone, normalize_phone
 from eventsvc.core.timeutil import fmt_local, utcnow
+from eventsvc.db import attach_as_loaded
 from eventsvc.events.models import CANCELLED, PUBLISHED, TARGET_GROUPS, Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
@@ -76,8 +76,7 @@ class CheckInResult:
 
 def _attach(obj: CheckIn | Participant) -> None:
     """Put a row inserted with Core into the session as loaded, so nothing reads it back."""
-    make_transient_to_detached(obj)
-    db.session.add(obj)
+    attach_as_loaded(db.session, obj)
 
 
 _PERSON_AT_EVENT = (
