@@ -1,6 +1,8 @@
 """Declarative base with a constraint naming convention and shared column mixins."""
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -68,31 +70,54 @@ def savepoint(session: Session) -> Iterator[None]:
 
 _SQLITE_WRITER = threading.RLock()
 _WRITER_WAIT_SECONDS = 5.0
+# (process, database file) -> descriptor of the writer gate file: flock belongs to an open file, which a
+# forked process would share, so each process opens its own.
+_GATES: dict[tuple[int, str], int] = {}
+
+
+def _gate_fd(database: str | None) -> int | None:
+    """This process's descriptor of the gate file beside the SQLite file (None for an in-memory database)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    key = (os.getpid(), database)
+    if key not in _GATES:
+        try:
+            _GATES[key] = os.open(database + ".writer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:  # a read-only folder: SQLite's own locking still decides, only slower
+            _GATES[key] = -1
+    fd = _GATES[key]
+    return fd if fd >= 0 else None
 
 
 @contextmanager
 def one_sqlite_writer(session: Session | scoped_session[Any]) -> Iterator[None]:
-    """On SQLite, let one thread of this process at a time write and commit; elsewhere do nothing.
+    """On SQLite, let one thread at a time, across this machine's worker processes, write and commit.
 
-    SQLite has one write lock. Threads that find it taken sleep in its busy handler (1, 2, 5 … 100 ms steps)
-    and often sleep on after it is free, which made a burst of check-ins slower and its p99 long. Queued on
-    a process lock instead, the next writer starts the moment the last one commits; only the other worker
-    processes still meet SQLite's busy handler. Measured with bench/checkin_load.py (alternating runs with
-    and without): p99 of first check-ins 112–155 ms against 176–333 ms, of scans 149–168 ms against 222–281
-    ms; rates within the run-to-run noise. The block should hold the writes and the commit, no more (reads
-    before it run concurrently); on an error it rolls back before letting the next writer in.
+    SQLite has one write lock. Writers that find it taken sleep in its busy handler (1, 2, 5 … 100 ms steps)
+    and often sleep on after it is free, while the holder's process hands the lock from thread to thread.
+    Queued instead on a process lock and then on an flock of a file beside the database (the kernel wakes
+    the next waiter the moment the last one commits, and frees it if its process dies), a burst of check-ins
+    runs back to back. The block should hold the writes and the commit, no more (reads before it run
+    concurrently); on an error it rolls back before letting the next writer in.
     """
-    if session.get_bind().dialect.name != "sqlite":
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
         yield
         return
     # Bounded: a caller that already holds SQLite's lock (a write before this block) must not wait for a
     # thread that waits for that lock; past the bound it goes ahead, and SQLite's own locking decides.
     held = _SQLITE_WRITER.acquire(timeout=_WRITER_WAIT_SECONDS)
+    # The flock holder only ever waits on SQLite's busy timeout, so a wait here ends within that bound too.
+    fd = _gate_fd(bind.engine.url.database) if held else None
     try:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     except BaseException:
         session.rollback()
         raise
     finally:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
         if held:
             _SQLITE_WRITER.release()

@@ -63,35 +63,6 @@ _STATS = (
 )
 
 
-_ANSWER = ("SELECT c.event_id, c.participant_id, c.checked_in_at, c.status, c.checked_out_at, p.phone"
-           " FROM check_in c JOIN participant p ON p.id = c.participant_id WHERE c.id = :id")
-
-
-def check_in_for_answer(check_in_id: int) -> CheckIn | None:
-    """The check-in a worker's answer page shows, with its person: one driver read instead of an ORM load.
-
-    Only what that page shows is set (when, status, check-out, the person's phone); anything else loads
-    if touched, as on any expired object.
-    """
-    session = db.session
-    found = session.identity_map.get(identity_key(CheckIn, check_in_id))
-    if found is not None:
-        return found
-    row = driver_sql.run(session.connection(), _ANSWER, {"id": check_in_id}).first()
-    if row is None:
-        return None
-    participant = session.identity_map.get(identity_key(Participant, row[1]))
-    if participant is None:
-        participant = Participant(id=row[1], phone=row[5])
-        attach_as_loaded(session, participant)
-    record = CheckIn(id=check_in_id, event_id=row[0], participant_id=row[1],
-                     checked_in_at=driver_sql.as_datetime(row[2]), status=row[3],
-                     checked_out_at=driver_sql.as_datetime(row[4]))
-    attach_as_loaded(session, record)
-    set_committed_value(record, "participant", participant)
-    return record
-
-
 @dataclass(frozen=True)
 class StatsKey:
     """The few columns event_stats reads of an event, kept as plain values across a commit."""
@@ -293,6 +264,45 @@ def registration_by_token(token: str | None) -> Registration | None:
     if not token or len(token) > 40:
         return None
     return db.session.scalar(select(Registration).where(Registration.token == token))
+
+
+_TICKET = (
+    "SELECT r.id, r.event_id, r.participant_id, r.status, r.name_given, r.workplace_given,"
+    " p.phone, p.name, p.workplace, p.group_label, p.first_organization_id, c.id"
+    " FROM registration r JOIN participant p ON p.id = r.participant_id"
+    " LEFT JOIN check_in c ON c.event_id = :event AND c.participant_id = r.participant_id"
+    " WHERE r.token = :token"
+)
+
+
+def ticket_at_event(token: str | None, event: Event) -> tuple[Registration | None, int | None]:
+    """registration_by_token for staff scanning at `event`: the registration with its participant, and the id of
+    the holder's check-in at `event` (None: not checked in), in one driver read instead of an ORM query.
+
+    Only the columns a scan uses are set (registration: ids, token, status, details as given; participant:
+    what person_at_event sets); anything else loads if touched. Objects already in the session are used as
+    they are, as an ORM query would.
+    """
+    if not token or len(token) > 40:
+        return None, None
+    session = db.session()
+    if session.autoflush:
+        session.flush()  # what the ORM query would have done first (driver SQL does not autoflush)
+    row = driver_sql.run(session.connection(), _TICKET, {"event": event.id, "token": token}).first()
+    if row is None:
+        return None, None
+    reg = session.identity_map.get(identity_key(Registration, row[0]))
+    if reg is None:
+        participant = session.identity_map.get(identity_key(Participant, row[2]))
+        if participant is None:
+            participant = Participant(id=row[2], phone=row[6], name=row[7], workplace=row[8], group=row[9],
+                                      first_organization_id=row[10])
+            attach_as_loaded(session, participant)
+        reg = Registration(id=row[0], event_id=row[1], participant_id=row[2], token=token, status=row[3],
+                           name_given=row[4], workplace_given=row[5])
+        attach_as_loaded(session, reg)
+        set_committed_value(reg, "participant", participant)  # known here: nothing loads it again
+    return reg, row[11]
 
 
 def registered_count(event: Event) -> int:

@@ -84,10 +84,47 @@ def new_device_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+def _mac(purpose: bytes, message: str) -> str:
+    """HMAC-SHA256 under SECRET_KEY, one purpose per use (a value made for one never passes for another)."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, purpose + b"\0" + message.encode(), hashlib.sha256).hexdigest()
+
+
 def device_hash(device_id: str) -> str:
     """HMAC of the device id: what check-ins and audit entries store (the id itself stays on the phone)."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, b"device\0" + device_id.encode(), hashlib.sha256).hexdigest()[:32]
+    return _mac(b"device", device_id)[:32]
+
+
+def form_token(device_id: str) -> str:
+    """The check-in form's CSRF token, bound to the phone's device cookie instead of a session.
+
+    Only a page served to this phone can hold it: the device id lives in the encrypted, HttpOnly cookie,
+    which another site can neither read nor make the phone send with a cross-site POST (SameSite=Lax).
+    """
+    return _mac(b"form", device_id)[:32]
+
+
+def form_token_ok(device_id: str, sent: str | None) -> bool:
+    """Tell whether `sent` is this phone's check-in form token (constant-time)."""
+    return bool(sent) and hmac.compare_digest(form_token(device_id), str(sent))
+
+
+def answer_mark(check_in_id: int, seq: int) -> str:
+    """What the answer URL carries after a new check-in: its ordinal, signed for that check-in.
+
+    The answer page finds the check-in itself (this phone's, by the device cookie); the mark only says it
+    was new here and which number it drew, so no session (and no database id in the URL) is needed.
+    """
+    return f"{seq}.{_mac(b'answer', f'{check_in_id}:{seq}')[:16]}"
+
+
+def read_answer_mark(check_in_id: int, mark: str | None) -> int | None:
+    """The ordinal an answer mark made for this check-in carries, or None (absent, forged, another's)."""
+    seq, _, sig = (mark or "").partition(".")
+    if not seq.isdigit() or len(seq) > 9:
+        return None
+    expected = _mac(b"answer", f"{check_in_id}:{int(seq)}")[:16]
+    return int(seq) if hmac.compare_digest(expected, sig) else None
 
 
 def dump_person(details: dict[str, Any], *, device_id: str = "", verified: bool = False,

@@ -54,11 +54,12 @@ def test_first_check_in_stores_participant_and_self_check_in(client, db, create_
     event = create_event()
     resp = submit(client, event, follow=False)
     assert resp.status_code == 303
-    assert resp.headers["Location"].endswith(f"/c/{event.code}/done")
+    assert f"/c/{event.code}/done?n=1." in resp.headers["Location"]  # the ordinal, signed for this check-in
     cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("evs_person="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and f"Max-Age={365 * 86400}" in cookie
+    assert not [h for h in resp.headers.getlist("Set-Cookie") if h.startswith("session=")]  # one cookie only
 
-    done = client.get(f"/c/{event.code}/done")
+    done = client.get(resp.headers["Location"])
     text = page_text(done)
     assert done.status_code == 200
     assert "签到成功" in text and "您是本场第 1 位签到者" in text
@@ -82,11 +83,15 @@ def test_second_person_is_number_two(app, client, create_event):
 
 def test_refresh_of_done_page_stores_nothing_new(client, db, create_event):
     event = create_event()
-    submit(client, event)
+    answer = submit(client, event, follow=False).headers["Location"]
     for _ in range(3):
-        resp = client.get(f"/c/{event.code}/done")
-        assert resp.status_code == 200 and "签到成功" in page_text(resp)
+        resp = client.get(answer)
+        assert resp.status_code == 200 and "签到成功" in page_text(resp) and "第 1 位" in page_text(resp)
     assert count(db, CheckIn) == 1
+    # Without the mark (or with one forged or made for another check-in) the page says 已签到 only.
+    for url in (f"/c/{event.code}/done", answer.replace("n=1.", "n=2."), f"/c/{event.code}/done?n=1.0"):
+        text = page_text(client.get(url))
+        assert "您已于" in text and "签到成功" not in text
 
 
 def test_done_page_without_a_check_in_goes_back_to_the_form(client, create_event):
@@ -111,11 +116,10 @@ def test_repeat_from_the_same_phone_sets_no_cookie_and_still_says_already(client
     event = create_event()
     assert "签到成功" in page_text(submit(client, event))
     resp = submit(client, event, follow=False)
-    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/c/{event.code}/done?again=1")
-    assert resp.headers.getlist("Set-Cookie") == []  # neither the session nor the device cookie is rewritten
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/c/{event.code}/done")
+    assert resp.headers.getlist("Set-Cookie") == []  # no session, and the device cookie is not rewritten
     text = page_text(client.get(resp.headers["Location"]))
     assert "您已于" in text and "签到成功" not in text
-    assert "签到成功" in page_text(client.get(f"/c/{event.code}/done"))  # the first answer's page is unchanged
     assert count(db, CheckIn) == 1
 
 

@@ -170,10 +170,17 @@ def test_csrf_is_enforced(csrf_app, create_event):
     assert refused.status_code == 400 and "页面已过期" in page_text(refused)
 
     html = browser.get(f"/c/{code}").get_data(as_text=True)
-    assert browser.get_cookie("session") is not None  # GET starts the session the token lives in
+    # The token is bound to the device cookie the GET set (the check-in pages keep no session).
+    assert browser.get_cookie("evs_person") is not None and browser.get_cookie("session") is None
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     forged = browser.post(f"/c/{code}", data={**ZHANG, "csrf_token": "not-the-token"})
     assert forged.status_code == 400
+    # A genuine token of another phone does not pass with this phone's cookie, nor with none.
+    other = csrf_app.test_client()
+    other_token = re.search(r'name="csrf_token" value="([^"]+)"', other.get(f"/c/{code}").get_data(as_text=True))
+    assert other_token is not None and other_token.group(1) != token
+    assert browser.post(f"/c/{code}", data={**ZHANG, "csrf_token": other_token.group(1)}).status_code == 400
+    assert csrf_app.test_client().post(f"/c/{code}", data={**ZHANG, "csrf_token": token}).status_code == 400
     _db.session.rollback()
     assert count(CheckIn) == 0
 

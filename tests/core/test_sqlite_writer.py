@@ -1,7 +1,10 @@
-"""one_sqlite_writer: SQLite writers of one process queue on a lock (bounded), other databases are left alone."""
+"""one_sqlite_writer: SQLite writers queue on a process lock (bounded) and a file lock shared by the worker
+processes; other databases are left alone."""
 from __future__ import annotations
 
+import fcntl
 import importlib
+import os
 import threading
 import time
 from types import SimpleNamespace
@@ -15,11 +18,12 @@ dbmod = importlib.import_module("eventsvc.db")  # `eventsvc.db` as an attribute 
 
 
 class _Session:
-    def __init__(self, dialect: str) -> None:
-        self.dialect, self.rollbacks = dialect, 0
+    def __init__(self, dialect: str, database: str | None = None) -> None:
+        self.dialect, self.database, self.rollbacks = dialect, database, 0
 
     def get_bind(self) -> Any:
-        return SimpleNamespace(dialect=SimpleNamespace(name=self.dialect))
+        return SimpleNamespace(dialect=SimpleNamespace(name=self.dialect),
+                               engine=SimpleNamespace(url=SimpleNamespace(database=self.database)))
 
     def rollback(self) -> None:
         self.rollbacks += 1
@@ -79,3 +83,33 @@ def test_an_error_rolls_back_before_the_next_writer() -> None:
         raise ValueError("refused")
     assert session.rollbacks == 1
     assert _enter_after(_Session("sqlite")) < 0.1  # released
+
+
+def _gate_taken(path: str) -> bool:
+    """Tell whether another open file description (as another worker process has) finds the gate locked."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops a lock taken here
+    return False
+
+
+def test_worker_processes_share_a_file_gate(tmp_path: Any) -> None:
+    database = str(tmp_path / "app.sqlite3")
+    session = _Session("sqlite", database)
+    with one_sqlite_writer(session):  # type: ignore[arg-type]
+        assert _gate_taken(database + ".writer")  # another process would wait here, in the kernel
+    assert not _gate_taken(database + ".writer")  # released with the commit
+    with pytest.raises(ValueError), one_sqlite_writer(session):  # type: ignore[arg-type]
+        raise ValueError("refused")
+    assert not _gate_taken(database + ".writer") and session.rollbacks == 1  # released on an error too
+
+
+def test_an_unwritable_folder_only_loses_the_gate(tmp_path: Any) -> None:
+    session = _Session("sqlite", str(tmp_path / "missing-folder" / "app.sqlite3"))
+    with one_sqlite_writer(session):  # type: ignore[arg-type]
+        pass  # no gate file can be made there: SQLite's own locking decides, nothing fails
+    assert not (tmp_path / "missing-folder").exists()

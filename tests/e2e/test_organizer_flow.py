@@ -83,7 +83,7 @@ def test_organizer_publishes_worker_checks_in_dashboard_counts(
     phone.check("input[name=consent]")  # the privacy statement's required consent (issue 8 §8)
     phone.screenshot(path=str(artifacts_dir / "e2e-06-phone-form.png"), full_page=True)
     phone.click("button:has-text('签到')")
-    phone.wait_for_url(re.compile(r".*/done$"))
+    phone.wait_for_url(re.compile(r".*/done\?n=1\.[0-9a-f]{16}$"))  # a new check-in's signed ordinal
     text = phone.locator("body").inner_text()
     assert "签到成功" in text and "您是本场第 1 位签到者" in text
     phone.screenshot(path=str(artifacts_dir / "e2e-07-phone-success.png"), full_page=True)

@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from eventsvc.audit.models import AuditEntry
-from eventsvc.audit.operations import person_label
+from eventsvc.audit.operations import person_label, record_now
 from eventsvc.audit.operations import record as audit
 from eventsvc.checkin import counters
 from eventsvc.checkin.models import (
@@ -309,9 +309,10 @@ def check_in(
     set_committed_value(record, "participant", participant)  # known here: nothing loads it again
     if method in (STAFF_SCAN, MANUAL):
         # A worker's own check-in is its row (one write on the hot path); imports are one import.confirm entry.
-        audit(by, "checkin.create", record, organization=event.organization,
-              summary=f"{METHOD_LABELS[method]}签到：{person_label(participant)}",
-              changes={"participant_id": participant.id, "method": method})
+        # The entry is not used here: written at once (record_now), the commit has no ORM flush to do.
+        record_now(by, "checkin.create", record, organization=event.organization,
+                   summary=f"{METHOD_LABELS[method]}签到：{person_label(participant)}",
+                   changes={"participant_id": participant.id, "method": method})
     return CheckInResult(record, created=True, seq=seq)
 
 

@@ -15,7 +15,7 @@ record holds no personal details.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -24,7 +24,7 @@ from sqlalchemy import select
 from eventsvc.checkin.models import MANUAL, CheckIn, Participant, Registration, ScanRecord
 from eventsvc.checkin.operations.checkins import CheckInResult, check_in, check_out, upsert_participant
 from eventsvc.checkin.operations.registrations import admit_ticket, ticket_token_from
-from eventsvc.checkin.queries import active_registration, existing_check_in, registration_by_token
+from eventsvc.checkin.queries import active_registration, existing_check_in, ticket_at_event
 from eventsvc.core import driver_sql
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import can_check_in_at
@@ -111,10 +111,12 @@ def _from_check_in(scan: Scan, result: CheckInResult) -> ScanResult:
     return _result(scan, Outcome.SUCCESS if result.created else Outcome.ALREADY, result.check_in)
 
 
-def _participant_for(event: Event, scan: Scan, *, by: User) -> tuple[Participant, Registration | None]:
-    """Identify whom a scan is about: a ticket, a listed participant, or walk-in details."""
+def _participant_for(event: Event, scan: Scan, *, by: User,
+                     ticket: Registration | None) -> tuple[Participant, Registration | None]:
+    """Identify whom a scan is about: a ticket (`ticket`: its registration, read by _decide), a listed
+    participant, or walk-in details."""
     if scan.code:
-        reg = registration_by_token(ticket_token_from(scan.code))
+        reg = ticket
         if reg is None or reg.event_id != event.id:
             raise OperationError("未找到该电子票", code="not_registered")
         return reg.participant, reg
@@ -140,18 +142,20 @@ def _participant_for(event: Event, scan: Scan, *, by: User) -> tuple[Participant
 def _decide(event: Event, scan: Scan, *, by: User, at: datetime) -> ScanResult:
     """Apply one scan and return the outcome (a refusal is an outcome, not an error)."""
     refused = Outcome.REFUSED if scan.mode == Mode.IN else Outcome.REFUSED_OUT
-    ticket = registration_by_token(ticket_token_from(scan.code)) if scan.code else None
+    # One read: the ticket's registration and holder, and whether the holder has checked in here already.
+    ticket, checked_in = ticket_at_event(ticket_token_from(scan.code), event) if scan.code else (None, None)
     # The holder of a ticket of this event, so a refusal can name them; a foreign ticket names nobody.
     participant_id: int | None = ticket.participant_id if ticket is not None and ticket.event_id == event.id else None
     try:
         if scan.mode == Mode.IN:
             if scan.code:
-                return _from_check_in(scan, admit_ticket(event, scan.code, ticket, by=by, at=at))
-            participant, reg = _participant_for(event, scan, by=by)
+                return _from_check_in(scan, admit_ticket(event, scan.code, ticket, by=by, at=at,
+                                                         absent=ticket is not None and checked_in is None))
+            participant, reg = _participant_for(event, scan, by=by, ticket=None)
             participant_id = participant.id
             return _from_check_in(scan, check_in(event, participant, by=by, method=MANUAL, at=at, registration=reg,
                                                  given=scan.person))
-        participant, _reg = _participant_for(event, scan, by=by)
+        participant, _reg = _participant_for(event, scan, by=by, ticket=ticket)
         participant_id = participant.id
         record = existing_check_in(event, participant)
         if record is None:
@@ -224,7 +228,7 @@ def process_scan(event: Event, scan: Scan, *, by: User, now: datetime | None = N
         "checked_in_at": result.checked_in_at, "checked_out_at": result.checked_out_at}).scalar()
     if stored is None:
         raise ScanRaced("该扫码记录正在另一请求中处理，请重试", code="scan_raced")
-    return replace(result, replayed=False)
+    return result  # built by _result: replayed is False already, no copy needed
 
 
 def sync_scans(event: Event, scans: Sequence[Scan], *, by: User) -> list[ScanResult]:

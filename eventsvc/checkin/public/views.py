@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from eventsvc.checkin.forms import PersonForm
@@ -43,7 +44,6 @@ from eventsvc.checkin.public.helpers import (
 )
 from eventsvc.checkin.queries import (
     active_registration,
-    check_in_for_answer,
     event_stats,
     existing_check_in,
     find_participant,
@@ -51,21 +51,27 @@ from eventsvc.checkin.queries import (
     registration_window,
     waitlist_position,
 )
-from eventsvc.checkin.tokens import DynamicCodeRefused, verify_dynamic_code
+from eventsvc.checkin.tokens import (
+    DynamicCodeRefused,
+    answer_mark,
+    form_token,
+    form_token_ok,
+    read_answer_mark,
+    verify_dynamic_code,
+)
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import require
 from eventsvc.core.qr import qr_png, qr_svg
 from eventsvc.core.ratelimits import limit_public_checkin
 from eventsvc.db import one_sqlite_writer
 from eventsvc.events.models import CANCELLED, QR_DYNAMIC, REG_ON, Event
-from eventsvc.extensions import db
+from eventsvc.extensions import csrf, db
 
 bp = Blueprint("checkin_public", __name__)
 bp.add_app_template_global(registration_for, "registration_for")
 bp.after_request(save_device)
 
 CONSENT_MISSING = "请阅读并同意个人信息使用说明（勾选上方方框）"
-_DONE_KEY = "evs_done"  # session: the check-in the /done page shows after the redirect
 _DYNAMIC_KEY = "evs_dyn"  # session: the dynamic code this browser was shown while fresh, and grace used
 # A dynamic code is only valid for about a minute, but typing a name and a phone on a cheap phone
 # takes longer: a POST may carry a code up to this old if this same session opened it while fresh.
@@ -83,9 +89,16 @@ _HEADINGS = {
 
 
 @bp.route("/c/<code>", methods=["GET", "POST"])
+@csrf.exempt  # the form's token is bound to the device cookie instead (_check_form_token): no session
 @limit_public_checkin(device_id=remembered_device_id)  # POSTs only; numbers and reasons in config.py
 def self_check_in(code: str) -> Response:
-    """Show the check-in form (or the one-tap form for a remembered worker) and record a check-in."""
+    """Show the check-in form (or the one-tap form for a remembered worker) and record a check-in.
+
+    The busiest page of all keeps no session: its form token comes from the device cookie, and the answer
+    page finds the check-in by that cookie too, so a check-in signs and sends one cookie, not two.
+    """
+    if request.method == "POST":
+        _check_form_token()
     event = event_or_none(code)
     if event is None:
         return _not_found()
@@ -108,18 +121,22 @@ def show_check_in_result(code: str) -> Response:
     event = event_or_none(code)
     if event is None:
         return _not_found()
-    record: CheckIn | None = None
-    created = False
-    done = session.get(_DONE_KEY)
-    if isinstance(done, dict) and done.get("c") == event.code and isinstance(done.get("i"), int):
-        record = check_in_for_answer(done["i"])
-        created = bool(done.get("n")) and not request.args.get("again")
-    if record is None or record.event_id != event.id:
-        record, created = remembered_check_in(event, current_device().person), False
+    # This phone's check-in here (the device cookie remembers the number last checked in with); the
+    # URL's mark, signed for that check-in, says it was new and which number it drew.
+    record = remembered_check_in(event, current_device().person)
     if record is None:
         return redirect(url_for("checkin_public.self_check_in", code=event.code))
-    seq = done.get("o") if isinstance(done, dict) and done.get("i") == record.id else 0
-    return _result(event, record, created, seq=seq if isinstance(seq, int) else 0)
+    seq = read_answer_mark(record.id, request.args.get("n"))
+    return _result(event, record, created=seq is not None, seq=seq or 0)
+
+
+def _check_form_token() -> None:
+    """Refuse a check-in POST without this phone's form token (CSRF), as CSRFProtect refuses others."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    device_id = remembered_device_id()
+    if device_id is None or not form_token_ok(device_id, request.form.get("csrf_token")):
+        raise CSRFError("The check-in form token is missing or not this phone's.")
 
 
 def _show_form_page(event: Event, device: Device, token: str) -> Response:
@@ -171,18 +188,11 @@ def finish_check_in(event: Event, details: dict[str, str], device: Device, *, re
                     form: PersonForm | None = None, token: str = "", verified: bool = False) -> Response:
     """Upsert the participant, check in with this device as source, commit once, remember, redirect."""
     code = event.code  # read before the commit, which expires the event
-    again = False
+    mark = ""  # a new check-in's signed ordinal, for the answer URL
     try:
         # One read answers a repeat, which writes nothing (not even the participant's blanks).
         known, existing_id = person_at_event(event, details["phone"])
-        if existing_id is not None:
-            done = {"c": code, "i": existing_id, "n": False, "o": 0}
-            shown = session.get(_DONE_KEY)
-            if isinstance(shown, dict) and shown.get("c") == code and shown.get("i") == existing_id:
-                # This phone was already shown this check-in: say 已签到 through the URL, leaving the
-                # session (and its cookie) as it is, so a repeat writes nothing at all.
-                done, again = shown, True
-        else:
+        if existing_id is None:
             ensure_open(event)  # refuse a closed event before writing anything
             source = request_source()
             source = replace(source, reason=pending_reason(event, source))  # a read, before the first write
@@ -191,23 +201,24 @@ def finish_check_in(event: Event, details: dict[str, str], device: Device, *, re
                                                  organization_id=event.organization_id)
                 result = check_in(event, participant, by=None, method=SELF_SCAN, registration=registration,
                                   given=details, source=source, absent=known is not None)
-                done = {"c": code, "i": result.check_in.id, "n": result.created, "o": result.seq}
-                db.session.commit()  # nothing is read back after it: the answer page shows what `done` says
+                if result.created:
+                    mark = answer_mark(result.check_in.id, result.seq)
+                db.session.commit()  # nothing is read back after it
     except OperationError as exc:
         db.session.rollback()  # a refused check-in stores nothing, not even the participant
         if form is not None and exc.field in form.FIELDS:
             form[exc.field].errors = [exc.message]
             return _form(event, token, form, person=device.person)
         return _refused(event, exc)
-    if done["n"] and not again and request.environ.get(_GRACE_USED):
+    if mark and request.environ.get(_GRACE_USED):
         _count_grace(event)
-    if session.get(_DONE_KEY) != done:  # an unchanged session is not signed and sent again
-        session[_DONE_KEY] = done
+    # The answer page finds this check-in by the phone the device cookie remembers: a repeat from the
+    # same phone changes nothing there, and its answer sets no cookie at all.
     device.remember(details, verified=verified)
     if registration is not None:
         device.add_ticket(registration)
-    target = url_for("checkin_public.show_check_in_result", code=code)
-    return no_store(redirect(target + "?again=1" if again else target, code=303))
+    target = url_for("checkin_public.show_check_in_result", code=code, n=mark or None)
+    return no_store(redirect(target, code=303))
 
 
 def _verify_dynamic(event: Event, token: str, device: Device) -> None:
@@ -250,6 +261,7 @@ def _form(event: Event, token: str, form: PersonForm, *, person: dict[str, str] 
           message: str = "", consent_error: str = "") -> Response:
     """Render the check-in form (full, or one tap for a remembered worker)."""
     return page("checkin/public_form.html", event=event, token=token, person=person, quick=quick, message=message,
+                form_token=form_token(current_device().id),
                 notice=privacy_notice(), consent=consent_label(), consent_error=consent_error,
                 link_args={"t": token} if token else {}, **person_form_context(form))
 
