@@ -6,15 +6,22 @@ statements on that path are plain SQL strings with `:name` parameters, translate
 (psycopg wants `%(name)s`, sqlite3 takes `:name` as is) and run with `exec_driver_sql` on the
 session's own connection and transaction. Values come back as the driver gives them: SQLite returns
 DATETIME columns as text: `as_datetime` reads such a value the way SQLAlchemy's own type would.
+
+Even `exec_driver_sql` costs about as much again as the statement itself (an execution context, result
+metadata, event dispatch), so `run` hands the statement to the DBAPI cursor of the same connection and reads
+every row at once (`Rows`) — unless something listens for cursor events (statement counters in tests,
+tracing), which then goes the SQLAlchemy way and sees every statement. Driver errors still come out as
+SQLAlchemy's exceptions (IntegrityError, OperationalError …), and a lost PostgreSQL connection is
+invalidated as SQLAlchemy would.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy import Connection, exc
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 _translated: dict[tuple[str, str], str] = {}
@@ -41,9 +48,60 @@ def as_datetime(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
-def run(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> CursorResult[*tuple[Any, ...]]:
-    """Execute `sql` (with `:name` parameters) on `conn` through the driver."""
+class Rows:
+    """A statement's rows, fetched at once: the ways the hot path reads a result (as on a CursorResult)."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: Sequence[Any]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows)
+
+    def first(self) -> Any:
+        """The first row, or None."""
+        return self._rows[0] if self._rows else None
+
+    def one(self) -> Any:
+        """The only row; NoResultFound / MultipleResultsFound otherwise."""
+        if not self._rows:
+            raise exc.NoResultFound("No row was found when one was required")
+        if len(self._rows) > 1:
+            raise exc.MultipleResultsFound("Multiple rows were found when exactly one was required")
+        return self._rows[0]
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or None."""
+        return self._rows[0][0] if self._rows else None
+
+    def scalar_one(self) -> Any:
+        """The first column of the only row."""
+        return self.one()[0]
+
+
+def run(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> Rows:
+    """Execute `sql` (with `:name` parameters) on `conn` through the driver; all rows are read at once."""
     values = dict(params or {})
     if conn.dialect.name == "sqlite":
         values = {k: _sqlite_value(v) for k, v in values.items()}
-    return conn.exec_driver_sql(_for_driver(conn, sql), values)
+    statement = _for_driver(conn, sql)
+    if conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute:
+        result = conn.exec_driver_sql(statement, values)
+        return Rows(list(result) if result.returns_rows else [])
+    fairy = conn.connection  # the pooled DBAPI connection inside the session's transaction
+    cursor = fairy.cursor()
+    try:
+        cursor.execute(statement, values)
+        rows = cursor.fetchall() if cursor.description is not None else []
+    except conn.dialect.loaded_dbapi.Error as error:
+        invalidated = conn.dialect.is_disconnect(error, fairy, cursor)
+        wrapped = exc.DBAPIError.instance(statement, values, error, conn.dialect.loaded_dbapi.Error,
+                                          hide_parameters=conn.engine.hide_parameters,  # no phones in logs
+                                          connection_invalidated=invalidated, dialect=conn.dialect)
+        if invalidated:
+            conn.invalidate(wrapped)
+        raise wrapped from error
+    finally:
+        cursor.close()
+    return Rows(rows)

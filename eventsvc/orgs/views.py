@@ -22,6 +22,9 @@ bp = Blueprint("orgs", __name__)
 MUST_CHANGE = "您正在使用管理员设置的临时密码，请先修改密码。"
 # What a user with a temporary password may still open: the password page, logging out, static files.
 _OPEN_WHILE_TEMPORARY = {"orgs.edit_password", "orgs.logout", "static"}
+# The workers' pages (self check-in, phone verification, station visits) need no account, so an account's
+# password state does not concern them; skipping the check also spares those busy pages loading the user.
+_WORKER_PAGES = frozenset({"checkin_public", "checkin_verify", "stations_public"})
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -37,7 +40,9 @@ def _safe_next(target: str | None) -> str | None:
 @bp.before_app_request
 def require_own_password() -> ResponseReturnValue | None:
     """Send a user holding a temporary password to the password page before anything else."""
-    if request.endpoint in _OPEN_WHILE_TEMPORARY or not current_user.is_authenticated:
+    if request.blueprint in _WORKER_PAGES or request.endpoint in _OPEN_WHILE_TEMPORARY:
+        return None
+    if not current_user.is_authenticated:
         return None
     if not getattr(current_user, "must_change_password", False):  # other user kinds (tests' probes) have none
         return None

@@ -154,6 +154,7 @@ def test_district_admin_creates_a_street_admin_who_must_change_the_password(
     resp = client.get("/")
     assert resp.status_code == 302 and resp.headers["Location"] == "/account/password"
     assert client.get("/admin/users").status_code == 302
+    assert client.get("/c/NOSUCHCODE").status_code == 404  # a worker's page is not an account page: not held
     client.post("/account/password", data={"old_password": password, "new_password": "ph-admin-own-99",
                                            "confirm_password": "ph-admin-own-99"})
     assert client.get("/admin/users").status_code == 200

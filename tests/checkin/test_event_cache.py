@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from eventsvc.checkin.event_cache import cached_event_by_code, forget_cached_events
 from eventsvc.checkin.models import CheckIn
 from eventsvc.events.operations import cancel_event, update_event
+from tests.statements import seen_statements
 
 PERSON = {"name": "张三", "phone": "13812345678", "workplace": "美团配送龙岗站", "group": "外卖员", "consent": "y"}
 
@@ -17,14 +16,8 @@ PERSON = {"name": "张三", "phone": "13812345678", "workplace": "美团配送�
 @pytest.fixture
 def statements(db) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
     """Collect the SQL statements run while the test body runs."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", note)
-    yield seen
-    sa_event.remove(db.engine, "before_cursor_execute", note)
+    with seen_statements(db.engine) as seen:
+        yield seen
 
 
 def test_a_cached_event_costs_one_stamp_read(db, create_event, statements):  # type: ignore[no-untyped-def]

@@ -3,29 +3,15 @@ may do or see (role, unit, the unit's place in the tree, deactivation, logout el
 request, and an unchanged user is not loaded through the ORM again."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event as sa_event
-
 from eventsvc.core.permissions import CHECKER
 from eventsvc.orgs.models import WORKPLACE
 from eventsvc.orgs.operations import deactivate_user, end_sessions, move_organization, update_user
 from eventsvc.orgs.sessions import forget_cached_users
+from tests.statements import seen_statements
 
 
-@contextmanager
-def statements(db) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", note)
+def statements(db):  # type: ignore[no-untyped-def]
+    return seen_statements(db.engine)
 
 
 def test_an_unchanged_user_is_read_by_its_stamp_only(db, tree, login, create_event):  # type: ignore[no-untyped-def]
