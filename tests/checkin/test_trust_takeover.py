@@ -138,7 +138,7 @@ def test_the_device_cookie_never_holds_the_phone_in_clear(client, create_event):
     event = create_event()
     resp = client.post(f"/c/{event.code}", data=TYPED)
     cookie = next(h for h in resp.headers.getlist("Set-Cookie") if h.startswith("evs_person="))
-    value = cookie.split(";")[0].split("=", 1)[1]
+    value = cookie.split(";")[0].split("=", 1)[1].strip('"').removeprefix("s1.")  # the format's tag
     padded = value + "=" * (-len(value) % 4)
     decoded = base64.urlsafe_b64decode(padded.encode())
     assert "13812345678" not in cookie and b"13812345678" not in decoded and "冒名者".encode() not in decoded

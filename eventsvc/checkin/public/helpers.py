@@ -1,10 +1,13 @@
 """What every worker page shares: the device's remembered details, no-store answers, events by public code."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from threading import Lock
 from typing import Any
 
-from flask import current_app, redirect, render_template, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -147,6 +150,40 @@ def no_store(response: Response) -> Response:
 def page(template: str, status: int = 200, **context: Any) -> Response:
     """Render a public page that no cache keeps."""
     return no_store(current_app.make_response((render_template(template, **context), status)))
+
+
+# The empty check-in form is the page every new phone at a venue opens, and the same for all of them but for
+# its form token: each process renders it once per state of the event (the event cache's stamp: both rows'
+# updated_at) and pastes each phone's token into the copy. The slot is random per process, so no value typed
+# into an event's fields can imitate it.
+_BLANK_FORMS: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_BLANK_FORMS_MAX = 256
+_BLANK_LOCK = Lock()
+_TOKEN_SLOT = "form-token-" + secrets.token_hex(16)
+
+
+def blank_form_page(event: Event, form_token: str, render: Callable[[str], str]) -> Response:
+    """The empty check-in form with this phone's `form_token`; `render(slot)` renders it with the slot as token.
+
+    Only for a phone the page greets as new (no remembered details, no session and so no flashed message, no
+    query arguments): everything else on the page then comes from the event, its organizer and settings.
+    """
+    key = (event.id, event.updated_at, event.organization.updated_at, privacy_notice(), consent_label(),
+           request.script_root)  # links on the page carry the prefix a proxy may give
+    html = _BLANK_FORMS.get(key)
+    if html is None:
+        html = render(_TOKEN_SLOT)
+        with _BLANK_LOCK:
+            _BLANK_FORMS[key] = html
+            while len(_BLANK_FORMS) > _BLANK_FORMS_MAX:
+                _BLANK_FORMS.popitem(last=False)
+    return no_store(current_app.make_response(html.replace(_TOKEN_SLOT, form_token)))
+
+
+def forget_blank_forms() -> None:
+    """Empty the blank-form cache (tests)."""
+    with _BLANK_LOCK:
+        _BLANK_FORMS.clear()
 
 
 def person_form_context(form: PersonForm) -> dict[str, Any]:

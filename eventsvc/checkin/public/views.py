@@ -6,8 +6,9 @@ WeChat's browser: refusals explain themselves instead of showing an error screen
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
@@ -30,6 +31,7 @@ from eventsvc.checkin.operations import (
 )
 from eventsvc.checkin.public.device import Device, current_device, remembered_device_id, request_source, save_device
 from eventsvc.checkin.public.helpers import (
+    blank_form_page,
     consent_label,
     event_or_none,
     no_store,
@@ -153,8 +155,16 @@ def _show_form_page(event: Event, device: Device, token: str) -> Response:
         return _refused(event, exc)
     if person is not None and not wants_form:
         return _form(event, token, PersonForm.from_mapping(person), person=person, quick=True)
+    if person is None and not token and not request.args and not _has_session():
+        return blank_form_page(event, form_token(device.id), lambda slot: render_template(
+            "checkin/public_form.html", **_form_context(event, "", PersonForm(), person=None, form_token=slot)))
     form = PersonForm.from_mapping(person) if person is not None and request.args.get("edit") else PersonForm()
     return _form(event, token, form, person=person)
+
+
+def _has_session() -> bool:
+    """Whether the phone sent a session cookie (which may carry a flashed message for the next page)."""
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
 
 
 def _submit(event: Event, device: Device, token: str) -> Response:
@@ -260,10 +270,16 @@ def _count_grace(event: Event) -> None:
 def _form(event: Event, token: str, form: PersonForm, *, person: dict[str, str] | None, quick: bool = False,
           message: str = "", consent_error: str = "") -> Response:
     """Render the check-in form (full, or one tap for a remembered worker)."""
-    return page("checkin/public_form.html", event=event, token=token, person=person, quick=quick, message=message,
-                form_token=form_token(current_device().id),
-                notice=privacy_notice(), consent=consent_label(), consent_error=consent_error,
-                link_args={"t": token} if token else {}, **person_form_context(form))
+    return page("checkin/public_form.html", **_form_context(
+        event, token, form, person=person, form_token=form_token(current_device().id), quick=quick,
+        message=message, consent_error=consent_error))
+
+
+def _form_context(event: Event, token: str, form: PersonForm, *, person: dict[str, str] | None, form_token: str,
+                  quick: bool = False, message: str = "", consent_error: str = "") -> dict[str, Any]:
+    return {"event": event, "token": token, "person": person, "quick": quick, "message": message,
+            "form_token": form_token, "notice": privacy_notice(), "consent": consent_label(),
+            "consent_error": consent_error, "link_args": {"t": token} if token else {}, **person_form_context(form)}
 
 
 def _result(event: Event, record: CheckIn, created: bool, seq: int = 0) -> Response:
