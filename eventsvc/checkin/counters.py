@@ -40,7 +40,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from eventsvc.checkin.models import IMPORT, MANUAL, SELF_SCAN, STAFF_SCAN
+from eventsvc.checkin.models import CANCELLED as REG_CANCELLED
+from eventsvc.checkin.models import IMPORT, MANUAL, REGISTERED, SELF_SCAN, STAFF_SCAN, WAITLISTED
 from eventsvc.core.driver_sql import run
 from eventsvc.core.timeutil import LOCAL_OFFSET
 from eventsvc.db import Base, one_of
@@ -63,6 +64,27 @@ class EventCount(Base):
     by_staff: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     by_manual: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     by_import: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Registrations by status (the door's figures after every scan), kept by progress/sync.py.
+    registered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waitlisted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reg_cancelled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# Registration status -> its column in event_count.
+REGISTRATION_COLUMNS = {REGISTERED: "registered", WAITLISTED: "waitlisted", REG_CANCELLED: "reg_cancelled"}
+_REGISTRATIONS_SQL = (
+    "INSERT INTO event_count (event_id, registered, waitlisted, reg_cancelled)"
+    " VALUES (:event_id, :registered, :waitlisted, :reg_cancelled) ON CONFLICT (event_id) DO UPDATE SET"
+    + ",".join(f" {c} = event_count.{c} + excluded.{c}" for c in REGISTRATION_COLUMNS.values())
+)
+
+
+def bump_registrations(conn: Connection | Session, event_id: int, deltas: dict[str, int]) -> None:
+    """Add `deltas` (registration status -> change) to an event's registration figures, in the caller's
+    transaction (a row lock on PostgreSQL, the write lock on SQLite: concurrent changes add up)."""
+    values = {column: deltas.get(status, 0) for status, column in REGISTRATION_COLUMNS.items()}
+    if any(values.values()):
+        run(connection_of(conn), _REGISTRATIONS_SQL, {"event_id": event_id, **values})
 
 
 class PersonReach(Base):

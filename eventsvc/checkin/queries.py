@@ -54,13 +54,9 @@ def pending_check_ins(event: Event) -> list[CheckIn]:
     ))
 
 
-# One statement through the driver (core.driver_sql): the maintained counts and the registrations by status.
-_STATS = (
-    "SELECT (SELECT checkins FROM event_count WHERE event_id = :event),"
-    " (SELECT pending FROM event_count WHERE event_id = :event),"
-    + ",".join(f" (SELECT COUNT(*) FROM registration WHERE event_id = :event AND status = '{status}')"
-               for status in (REGISTERED, WAITLISTED, CANCELLED))
-)
+# One statement through the driver (core.driver_sql): the maintained counts, registrations by status included
+# (progress/sync.py keeps them with every registration change, so a scan never counts an event's registrations).
+_STATS = "SELECT checkins, pending, registered, waitlisted, reg_cancelled FROM event_count WHERE event_id = :event"
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ def event_stats(event: Event | StatsKey) -> dict[str, Any]:
     maintained counts (checkin/counters.py), not from counting its rows; check-outs are counted only
     at events that take them.
     """
-    row = driver_sql.run(db.session.connection(), _STATS, {"event": event.id}).one()
+    row = driver_sql.run(db.session.connection(), _STATS, {"event": event.id}).first() or (0, 0, 0, 0, 0)
     checked_in, pending = row[0], row[1]
     by_status = {REGISTERED: row[2], WAITLISTED: row[3], CANCELLED: row[4]}
     checked_out = db.session.scalar(

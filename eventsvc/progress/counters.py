@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from sqlalchemy import CompoundSelect, Select, Table, delete, except_, func, select, text
 
-from eventsvc.checkin.counters import EventCount, EventReach, EventTally, PersonReach, ReachCount
+from eventsvc.checkin.counters import REGISTRATION_COLUMNS, EventCount, EventReach, EventTally, PersonReach, ReachCount
 from eventsvc.extensions import db
 from eventsvc.progress import (
     sync,  # noqa: F401  (the flush hooks that keep the counts)
@@ -28,6 +28,7 @@ from eventsvc.progress.raw import (
     REACH_COLUMNS,
     event_reach,
     raw_event_counts,
+    raw_registration_counts,
     reached,
 )
 
@@ -44,17 +45,21 @@ class Differences:
         return bool(self.lines)
 
 
+_REG_FIGURES = tuple(REGISTRATION_COLUMNS.values())
+
+
 def stored_event_counts() -> dict[int, dict[str, int]]:
     rows = db.session.scalars(select(EventCount))
-    return {r.event_id: {"seq": r.seq, **{k: getattr(r, k) for k in FIGURES}} for r in rows}
+    return {r.event_id: {"seq": r.seq, **{k: getattr(r, k) for k in (*FIGURES, *_REG_FIGURES)}} for r in rows}
 
 
 def _event_differences(found: Differences) -> None:
-    raw, stored = raw_event_counts(), stored_event_counts()
-    zero = dict.fromkeys(FIGURES, 0)
-    for event_id in sorted(raw.keys() | stored.keys()):
-        want, have = raw.get(event_id, {**zero, "total": 0}), stored.get(event_id, {**zero, "seq": 0})
-        for name in FIGURES:
+    raw, stored, registrations = raw_event_counts(), stored_event_counts(), raw_registration_counts()
+    zero = dict.fromkeys((*FIGURES, *_REG_FIGURES), 0)
+    for event_id in sorted(raw.keys() | stored.keys() | registrations.keys()):
+        want = {**zero, "total": 0, **raw.get(event_id, {}), **registrations.get(event_id, {})}
+        have = stored.get(event_id, {**zero, "seq": 0})
+        for name in (*FIGURES, *_REG_FIGURES):
             if want[name] != have[name]:
                 found.lines.append(f"活动 {event_id} {name}: 记录 {have[name]}，实际 {want[name]}")
         if have["seq"] < want["total"]:
@@ -137,10 +142,13 @@ def rebuild() -> tuple[int, int]:
         db.session.execute(text("SET LOCAL work_mem = '256MB'"))
         db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     old_seq = {event_id: seq for event_id, seq in db.session.execute(select(EventCount.event_id, EventCount.seq))}
-    raw = raw_event_counts()
+    raw, registrations = raw_event_counts(), raw_registration_counts()
     db.session.execute(delete(EventCount))
-    rows = [{"event_id": event_id, "seq": max(old_seq.get(event_id, 0), figures.pop("total")), **figures}
-            for event_id, figures in raw.items()]
+    zero = {"total": 0, **dict.fromkeys((*FIGURES, *_REG_FIGURES), 0)}
+    rows = []
+    for event_id in sorted(raw.keys() | registrations.keys()):
+        figures = {**zero, **raw.get(event_id, {}), **registrations.get(event_id, {})}
+        rows.append({"event_id": event_id, "seq": max(old_seq.get(event_id, 0), figures.pop("total")), **figures})
     for start in range(0, len(rows), 5000):
         db.session.execute(cast(Table, EventCount.__table__).insert(), rows[start:start + 5000])
     _refill(EventReach, EVENT_REACH_COLUMNS, event_reach())

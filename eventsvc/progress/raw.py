@@ -3,7 +3,8 @@
 One definition serves `flask counts verify|rebuild` (every row, progress/counters.py) and the flush hooks
 that recompute a few people after an ORM change (progress/sync.py):
 
-- event_count: check-ins per event, counted (neither 待核实 nor 作废) by method, pending apart, all for seq.
+- event_count: check-ins per event, counted (neither 待核实 nor 作废) by method, pending apart, all for seq;
+  and the event's registrations by status.
 - person_reach: (person, program or year, unit, earliest start) over counted check-ins at published events,
   each event toward its primary program and each additional one, at the organizing unit and every unit
   above it, together with the visitors of stations whose visits count toward the program (a visit counts
@@ -19,8 +20,8 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Select, and_, case, func, literal_column, select, union, union_all
 from sqlalchemy.orm import aliased
 
-from eventsvc.checkin.counters import METHOD_COLUMNS, PROGRAM, YEAR
-from eventsvc.checkin.models import CHECKIN_PENDING, CheckIn
+from eventsvc.checkin.counters import METHOD_COLUMNS, PROGRAM, REGISTRATION_COLUMNS, YEAR
+from eventsvc.checkin.models import CHECKIN_PENDING, CheckIn, Registration
 from eventsvc.events.models import PUBLISHED, Event, event_program
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
@@ -44,6 +45,18 @@ def raw_event_counts() -> dict[int, dict[str, int]]:
     result = {}
     for event_id, total, *figures in db.session.execute(select(CheckIn.event_id, *columns).group_by(CheckIn.event_id)):
         result[event_id] = {"total": int(total), **{k: int(v or 0) for k, v in zip(FIGURES, figures, strict=True)}}
+    return result
+
+
+def raw_registration_counts() -> dict[int, dict[str, int]]:
+    """Recompute each event's registrations by status (event_count's registration columns)."""
+    result: dict[int, dict[str, int]] = {}
+    for event_id, status, n in db.session.execute(
+            select(Registration.event_id, Registration.status, func.count()).group_by(Registration.event_id,
+                                                                                       Registration.status)):
+        column = REGISTRATION_COLUMNS.get(status)
+        if column is not None:
+            result.setdefault(event_id, dict.fromkeys(REGISTRATION_COLUMNS.values(), 0))[column] = int(n)
     return result
 
 

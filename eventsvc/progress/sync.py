@@ -27,7 +27,7 @@ from eventsvc.checkin.counters import (
     PersonReach,
     ReachCount,
 )
-from eventsvc.checkin.models import CHECKIN_PENDING, CheckIn
+from eventsvc.checkin.models import CHECKIN_PENDING, CheckIn, Registration
 from eventsvc.events.models import Event, event_program
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import Program
@@ -64,6 +64,8 @@ class _Changes:
     new_check_ins: list[CheckIn] = field(default_factory=list)
     new_visits: list[StationVisit] = field(default_factory=list)
     new_events: list[Event] = field(default_factory=list)
+    registrations: list[Registration] = field(default_factory=list)  # new or moved: counted as they are after
+    registration_deltas: dict[tuple[int, str], int] = field(default_factory=dict)  # (event, status) -> change
     people: set[int] = field(default_factory=set)
     events: set[int] = field(default_factory=set)  # their check-ins' people to recount
     reach_events: set[int] = field(default_factory=set)  # their event_reach rows to rewrite
@@ -115,6 +117,29 @@ def _collect_check_in(session: Session, changes: _Changes, obj: CheckIn, state: 
         changes.new_check_ins.append(obj)
     elif state == "deleted" or _changed(obj, *_COUNTED_FIELDS, "event", "participant"):
         changes.check_ins.setdefault(obj.id, _stored(session, obj, *_COUNTED_FIELDS))
+
+
+def _collect_registration(session: Session, changes: _Changes, obj: Registration, state: str) -> None:
+    """A registration counts under (event, status): a new one adds, a deleted one takes away what the database
+    holds, a moved or re-statused one does both (its new place is read after the flush)."""
+    if state == "new":
+        changes.registrations.append(obj)
+    elif state == "deleted" or _changed(obj, "status", "event_id", "event"):
+        event_id, status = _stored(session, obj, "event_id", "status")
+        changes.registration_deltas[(event_id, status)] = changes.registration_deltas.get((event_id, status), 0) - 1
+        if state == "dirty":
+            changes.registrations.append(obj)
+
+
+def _apply_registrations(conn: Connection, changes: _Changes) -> None:
+    deltas = dict(changes.registration_deltas)
+    for obj in changes.registrations:
+        deltas[(obj.event_id, obj.status)] = deltas.get((obj.event_id, obj.status), 0) + 1
+    per_event: dict[int, dict[str, int]] = {}
+    for (event_id, status), delta in deltas.items():
+        per_event.setdefault(event_id, {})[status] = delta
+    for event_id in sorted(per_event):  # in key order: concurrent flushes lock event_count rows alike
+        counters.bump_registrations(conn, event_id, per_event[event_id])
 
 
 def _apply_check_ins(conn: Connection, changes: _Changes, people: set[int]) -> None:
@@ -170,6 +195,8 @@ def _collect(session: Session, flush: Any, _instances: Any) -> None:
         for obj in objects:
             if isinstance(obj, CheckIn):
                 _collect_check_in(session, changes, obj, state)
+            elif isinstance(obj, Registration):
+                _collect_registration(session, changes, obj, state)
             elif isinstance(obj, Event):
                 if state == "new":  # its id comes with the flush
                     changes.new_events.append(obj)
@@ -209,6 +236,7 @@ def _apply(session: Session, flush: Any) -> None:
         changes.reach_events.add(obj.id)
         changes.tally_events.add(obj.id)
     conn = session.connection()
+    _apply_registrations(conn, changes)
     people = set(changes.people)
     _apply_check_ins(conn, changes, people)
     for obj in changes.new_check_ins:  # an ORM insert counts like the hot path's

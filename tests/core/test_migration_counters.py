@@ -94,3 +94,32 @@ def test_upgrade_fills_the_counts_from_existing_rows(empty_database_url: str) ->
         assert not _has_program_participant()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrade_fills_registration_counts(empty_database_url: str) -> None:  # noqa: F811
+    """a1c0c0a1c024 counts the registrations already stored, also for an event with no check-in (no row yet)."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision=BEFORE_COUNTERS)
+        _old_rows()
+        stamp = {"created_at": T0, "updated_at": T0}
+        _insert("event", id=4, code="old4", program_id=1, organization_id=1, title="活动4", description="",
+                level="district", kind="", starts_at=T0, ends_at=T0 + timedelta(hours=2), venue_name="驿站",
+                venue_address="", target_groups="", status="published", cancel_reason="", registration_mode="on",
+                waitlist_enabled=True, requires_registration=False, qr_mode="static", checkout_enabled=False, **stamp)
+        for n, (eid, person, status) in enumerate([(1, 1, "registered"), (1, 2, "cancelled"), (4, 1, "registered"),
+                                                   (4, 2, "registered"), (4, 3, "waitlisted")]):
+            _insert("registration", event_id=eid, participant_id=person, token=f"tok{n}", status=status,
+                    name_given="", workplace_given="", **stamp)
+        db.session.commit()
+        upgrade()
+        counts = {r[0]: tuple(r[1:]) for r in db.session.execute(text(
+            "SELECT event_id, registered, waitlisted, reg_cancelled FROM event_count"))}
+        assert counts == {1: (1, 0, 1), 2: (0, 0, 0), 3: (0, 0, 0), 4: (2, 1, 0)}
+        assert verify().lines == []
+        db.session.commit()
+        downgrade(revision="a1c0c0a1c023")
+        db.session.commit()
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
