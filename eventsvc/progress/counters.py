@@ -45,21 +45,29 @@ class Differences:
         return bool(self.lines)
 
 
-_REG_FIGURES = tuple(REGISTRATION_COLUMNS.values())
+_ALL_FIGURES = (*FIGURES, *REGISTRATION_COLUMNS.values())  # event_count's columns but seq
+
+
+def _raw_event_rows() -> dict[int, dict[str, int]]:
+    """What each event's event_count row should hold, from the check-ins and the registrations (with "total",
+    the check-in rows kept, which seq may not be below)."""
+    raw, registrations = raw_event_counts(), raw_registration_counts()
+    zero = {"total": 0, **dict.fromkeys(_ALL_FIGURES, 0)}
+    return {event_id: {**zero, **raw.get(event_id, {}), **registrations.get(event_id, {})}
+            for event_id in sorted(raw.keys() | registrations.keys())}
 
 
 def stored_event_counts() -> dict[int, dict[str, int]]:
     rows = db.session.scalars(select(EventCount))
-    return {r.event_id: {"seq": r.seq, **{k: getattr(r, k) for k in (*FIGURES, *_REG_FIGURES)}} for r in rows}
+    return {r.event_id: {"seq": r.seq, **{k: getattr(r, k) for k in _ALL_FIGURES}} for r in rows}
 
 
 def _event_differences(found: Differences) -> None:
-    raw, stored, registrations = raw_event_counts(), stored_event_counts(), raw_registration_counts()
-    zero = dict.fromkeys((*FIGURES, *_REG_FIGURES), 0)
-    for event_id in sorted(raw.keys() | stored.keys() | registrations.keys()):
-        want = {**zero, "total": 0, **raw.get(event_id, {}), **registrations.get(event_id, {})}
-        have = stored.get(event_id, {**zero, "seq": 0})
-        for name in (*FIGURES, *_REG_FIGURES):
+    raw, stored = _raw_event_rows(), stored_event_counts()
+    zero = dict.fromkeys(_ALL_FIGURES, 0)
+    for event_id in sorted(raw.keys() | stored.keys()):
+        want, have = raw.get(event_id, {**zero, "total": 0}), stored.get(event_id, {**zero, "seq": 0})
+        for name in _ALL_FIGURES:
             if want[name] != have[name]:
                 found.lines.append(f"活动 {event_id} {name}: 记录 {have[name]}，实际 {want[name]}")
         if have["seq"] < want["total"]:
@@ -142,13 +150,10 @@ def rebuild() -> tuple[int, int]:
         db.session.execute(text("SET LOCAL work_mem = '256MB'"))
         db.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     old_seq = {event_id: seq for event_id, seq in db.session.execute(select(EventCount.event_id, EventCount.seq))}
-    raw, registrations = raw_event_counts(), raw_registration_counts()
+    raw = _raw_event_rows()
     db.session.execute(delete(EventCount))
-    zero = {"total": 0, **dict.fromkeys((*FIGURES, *_REG_FIGURES), 0)}
-    rows = []
-    for event_id in sorted(raw.keys() | registrations.keys()):
-        figures = {**zero, **raw.get(event_id, {}), **registrations.get(event_id, {})}
-        rows.append({"event_id": event_id, "seq": max(old_seq.get(event_id, 0), figures.pop("total")), **figures})
+    rows = [{"event_id": event_id, "seq": max(old_seq.get(event_id, 0), figures.pop("total")), **figures}
+            for event_id, figures in raw.items()]
     for start in range(0, len(rows), 5000):
         db.session.execute(cast(Table, EventCount.__table__).insert(), rows[start:start + 5000])
     _refill(EventReach, EVENT_REACH_COLUMNS, event_reach())
