@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from eventsvc.checkin.counters import PersonReach, ReachCount
 from eventsvc.checkin.models import CheckIn
 from eventsvc.checkin.queries import counted_check_in
+from eventsvc.core.built import built, id_values, ids, param
 from eventsvc.events.models import PUBLISHED, Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
@@ -40,15 +41,20 @@ def reach_people(kind: str, buckets: Sequence[int], org_ids: Sequence[int], now:
     """Return 人 per (bucket, unit subtree) counted by `now`, from the counts (kind 'p' program, 'y' year)."""
     if not buckets or not org_ids:
         return {}
-    c, r = ReachCount, PersonReach
-    counts = select(c.bucket, c.organization_id, c.people).where(
-        c.kind == kind, c.bucket.in_(id_list(buckets)), c.organization_id.in_(id_list(org_ids)))
-    later = (select(r.bucket, r.organization_id, -func.count())  # reached at events not yet started
-             .where(r.kind == kind, r.bucket.in_(id_list(buckets)), r.organization_id.in_(id_list(org_ids)),
-                    r.first_starts_at > now)
-             .group_by(r.bucket, r.organization_id))
+
+    def make() -> Any:
+        c, r = ReachCount, PersonReach
+        counts = select(c.bucket, c.organization_id, c.people).where(
+            c.kind == param("kind", c.kind), c.bucket.in_(ids("buckets")), c.organization_id.in_(ids("org_ids")))
+        later = (select(r.bucket, r.organization_id, -func.count())  # reached at events not yet started
+                 .where(r.kind == param("kind", r.kind), r.bucket.in_(ids("buckets")),
+                        r.organization_id.in_(ids("org_ids")), r.first_starts_at > param("now", r.first_starts_at))
+                 .group_by(r.bucket, r.organization_id))
+        return union_all(counts, later)
+
     result: dict[Key, int] = defaultdict(int)
-    for bucket, org_id, n in db.session.execute(union_all(counts, later)):
+    params = {"kind": kind, "buckets": id_values(buckets), "org_ids": id_values(org_ids), "now": now}
+    for bucket, org_id, n in db.session.execute(built("reach_people", make), params):
         result[(bucket, org_id)] += int(n)
     return {key: n for key, n in result.items() if n}
 
@@ -59,15 +65,22 @@ def distinct_people(kind: str, buckets: Sequence[int] | None, org_ids: Sequence[
     subtree, or over all the units together (key None) when not `by_unit`."""
     if not org_ids or (buckets is not None and not buckets):
         return {}
-    r = PersonReach
-    people = func.count(func.distinct(r.participant_id))
-    stmt = select(r.organization_id if by_unit else null(), people).where(
-        r.kind == kind, r.organization_id.in_(id_list(org_ids)), r.first_starts_at <= now)
+
+    def make() -> Any:
+        r = PersonReach
+        people = func.count(func.distinct(r.participant_id))
+        stmt = select(r.organization_id if by_unit else null(), people).where(
+            r.kind == param("kind", r.kind), r.organization_id.in_(ids("org_ids")),
+            r.first_starts_at <= param("now", r.first_starts_at))
+        if buckets is not None:
+            stmt = stmt.where(r.bucket.in_(ids("buckets")))
+        return stmt.group_by(r.organization_id) if by_unit else stmt
+
+    params: dict[str, Any] = {"kind": kind, "org_ids": id_values(org_ids), "now": now}
     if buckets is not None:
-        stmt = stmt.where(r.bucket.in_(id_list(buckets)))
-    if by_unit:
-        stmt = stmt.group_by(r.organization_id)
-    return {key: n for key, n in db.session.execute(stmt) if n}
+        params["buckets"] = id_values(buckets)
+    stmt = built(("distinct_people", buckets is not None, by_unit), make)
+    return {key: n for key, n in db.session.execute(stmt, params) if n}
 
 
 def program_people(program_ids: Sequence[int], scope_path: str, now: datetime) -> dict[int, int]:

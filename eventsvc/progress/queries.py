@@ -30,7 +30,7 @@ and progress/sync.py; `flask counts verify` proves them against the raw rows):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVarTuple
 
@@ -38,6 +38,7 @@ from sqlalchemy import Select, func, null, select
 from sqlalchemy.orm import aliased
 
 from eventsvc.checkin.counters import PROGRAM, EventCount
+from eventsvc.core.built import built, given, ids, param
 from eventsvc.core.figures import from_hundredths, to_hundredths
 from eventsvc.core.timeutil import utcnow
 from eventsvc.events.models import PUBLISHED, Event, EventQuantity
@@ -65,14 +66,16 @@ __all__ = ["TargetProgress", "Totals", "measure", "memberships"]  # re-exported:
 _Cols = TypeVarTuple("_Cols")
 
 
-def _counted(stmt: Select[*_Cols], now: datetime, since: datetime | None = None) -> Select[*_Cols]:
+def _counted(stmt: Select[*_Cols], now: Any, since: Any = None) -> Select[*_Cols]:
+    """Only counted events by `now` (datetimes, or a kept statement's parameters)."""
     stmt = stmt.where(Event.status == PUBLISHED, Event.starts_at <= now)
     # A period report counts events that started within [since, now]; now is then the period's end.
     return stmt if since is None else stmt.where(Event.starts_at >= since)
 
 
-def _scoped(stmt: Select[*_Cols], scope_path: str) -> Select[*_Cols]:
-    if not scope_path:
+def _scoped(stmt: Select[*_Cols], scope_path: Any) -> Select[*_Cols]:
+    """Only events organized within `scope_path` (a path, "" for all, or a kept statement's parameter)."""
+    if isinstance(scope_path, str) and not scope_path:
         return stmt
     org = aliased(Organization)
     return stmt.join(org, org.id == Event.organization_id).where(org.path.startswith(scope_path))
@@ -148,14 +151,45 @@ def totals_by_program(
     def quantities(pid_col: Any) -> Select[*tuple[Any, ...]]:
         stmt = (select(pid_col, EventQuantity.label, func.sum(EventQuantity.value)).select_from(EventQuantity)
                 .join(Event, Event.id == EventQuantity.event_id).where(Event.id.in_(_WITH_QUANTITIES)))
-        return _scoped(_counted(stmt, now, since), scope_path).group_by(pid_col, EventQuantity.label)
+        stmt = _counted(stmt, param("now", Event.starts_at), None if since is None else param("since", Event.starts_at))
+        return _scoped(stmt, param("scope_path", Organization.path) if scope_path else "").group_by(
+            pid_col, EventQuantity.label)
 
-    for pid, label, total in db.session.execute(by_membership(quantities, program_ids)):
+    stmt = built(("quantities_by_program", since is not None, bool(scope_path)),
+                 lambda: by_membership(quantities, ids("program_ids")))
+    params = given(program_ids=list(program_ids), now=now, since=since, scope_path=scope_path)
+    for pid, label, total in db.session.execute(stmt, params):
         _add_quantity(result[pid], label, total)
     add_reported_by_program(result, program_ids, scope_path=scope_path, months=months)
     add_station_visits_by_program(result, program_ids, scope_path=scope_path, since=since, now=now)
     add_series_collapse(result, program_ids, scope_path=scope_path, now=now, since=since)
     return result
+
+
+def _by_unit(columns: Sequence[Any], extra_keys: Sequence[Any], *, by_program: bool, now: Any, since: Any,
+             units: Any, program_ids: Any, year: Any, counts: bool = False,
+             quantities: bool = False) -> Select[*tuple[Any, ...]]:
+    """Counted events' `columns` grouped by organizing unit (and program with `by_program`), then
+    `extra_keys`; `counts` joins each event's counters, `quantities` its recorded quantities. Filters are
+    values, or a kept statement's parameters; None leaves one out."""
+    # Per program, an event counts for each of its programs; across programs it counts once.
+    m = memberships(program_ids) if by_program else None
+    pid_col = m.c.program_id if m is not None else Event.program_id
+    stmt = select(Event.organization_id, pid_col if by_program else null(), *columns)
+    stmt = stmt.select_from(m).join(Event, Event.id == m.c.event_id) if m is not None else stmt.select_from(Event)
+    stmt = _counted(stmt, now, since)
+    if units is not None:
+        stmt = stmt.where(Event.organization_id.in_(id_list(units)))
+    if program_ids is not None and m is None:
+        stmt = stmt.where(in_programs(program_ids))
+    if year is not None:
+        stmt = stmt.join(Program, Program.id == pid_col).where(Program.year == year)
+    if counts:
+        stmt = stmt.outerjoin(EventCount, EventCount.event_id == Event.id)
+    if quantities:
+        stmt = stmt.join(EventQuantity, EventQuantity.event_id == Event.id).where(Event.id.in_(_WITH_QUANTITIES))
+    keys = [Event.organization_id, pid_col] if by_program else [Event.organization_id]
+    return stmt.group_by(*keys, *extra_keys)
 
 
 def totals_by_subtree(
@@ -179,28 +213,10 @@ def totals_by_subtree(
         return result
     rollup = Rollup(org_ids)
     units = None if rollup.everywhere else rollup.units
-    # Per program, an event counts for each of its programs; across programs it counts once.
-    m = memberships(program_ids) if by_program else None
-    pid_col = m.c.program_id if m is not None else Event.program_id
 
-    def base(*columns: Any) -> Select[*tuple[Any, ...]]:
-        stmt = select(Event.organization_id, pid_col if by_program else null(), *columns)
-        stmt = (stmt.select_from(m).join(Event, Event.id == m.c.event_id) if m is not None
-                else stmt.select_from(Event))
-        stmt = _counted(stmt, now, since)
-        if units is not None:
-            stmt = stmt.where(Event.organization_id.in_(id_list(units)))
-        if program_ids is not None and m is None:
-            stmt = stmt.where(in_programs(program_ids))
-        if year is not None:
-            stmt = stmt.join(Program, Program.id == pid_col).where(Program.year == year)
-        return stmt
-
-    group_keys = [Event.organization_id, pid_col] if by_program else [Event.organization_id]
-
-    def rows(stmt: Select[*tuple[Any, ...]], *extra: Any) -> Iterable[tuple[Totals, Sequence[Any]]]:
+    def rows(stmt: Any, params: Mapping[str, Any] | None = None) -> Iterable[tuple[Totals, Sequence[Any]]]:
         """Each grouped row, once for every listed organization whose subtree holds its unit."""
-        for unit, pid, *values in db.session.execute(stmt.group_by(*group_keys, *extra)):
+        for unit, pid, *values in db.session.execute(stmt, params):
             for key in rollup.keys(unit, pid, by_program=by_program):
                 yield result[key], values
 
@@ -217,12 +233,22 @@ def totals_by_subtree(
             for key in rollup.keys(unit, pid, by_program=by_program):
                 _add_sessions(result[key], level, s.sessions, s.onsite, s.online, s.checkins)
     else:
-        sessions = base(*_SESSION_COLUMNS).outerjoin(EventCount, EventCount.event_id == Event.id)
-        for totals, (level, n, onsite, online, checkins) in rows(sessions, Event.level):
+        sessions = _by_unit(_SESSION_COLUMNS, [Event.level], by_program=by_program, now=now, since=since,
+                            units=units, program_ids=program_ids, year=year, counts=True)
+        for totals, (level, n, onsite, online, checkins) in rows(sessions):
             _add_sessions(totals, level, n, onsite, online, checkins)
-    quantities = base(EventQuantity.label, func.sum(EventQuantity.value)).join(
-        EventQuantity, EventQuantity.event_id == Event.id).where(Event.id.in_(_WITH_QUANTITIES))
-    for totals, (label, total) in rows(quantities, EventQuantity.label):
+    quantities = built(
+        ("quantities_by_unit", by_program, since is not None, units is not None, program_ids is not None,
+         year is not None),
+        lambda: _by_unit(
+            (EventQuantity.label, func.sum(EventQuantity.value)), [EventQuantity.label], by_program=by_program,
+            now=param("now", Event.starts_at), since=None if since is None else param("since", Event.starts_at),
+            units=None if units is None else ids("units"),
+            program_ids=None if program_ids is None else ids("program_ids"),
+            year=None if year is None else param("year", Program.year), quantities=True))
+    params = given(now=now, since=since, units=units, year=year,
+                   program_ids=None if program_ids is None else list(program_ids))
+    for totals, (label, total) in rows(quantities, params):
         _add_quantity(totals, label, total)
 
     for key, n in _people_by_subtree(org_ids, program_ids, year, by_program, now, since).items():

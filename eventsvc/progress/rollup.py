@@ -7,19 +7,22 @@
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, Subquery, bindparam, or_, select, union_all
+from sqlalchemy import BindParameter, CompoundSelect, Select, Subquery, bindparam, or_, select, union_all
 
 from eventsvc.events.models import Event, event_program
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 
 
-def id_list(values: Iterable[int]) -> Any:
+def id_list(values: Any) -> Any:
     """Ids for an IN, written into the statement as numbers: a few dozen bound parameters, repeated in a
-    statement, cost more to render, send and parse (PostgreSQL) than the query itself."""
+    statement, cost more to render, send and parse (PostgreSQL) than the query itself. A kept statement
+    (core/built.py) passes its named parameter instead, given at execution."""
+    if isinstance(values, BindParameter):
+        return values
     return bindparam(None, [int(v) for v in values], expanding=True, literal_execute=True)
 
 
@@ -41,7 +44,9 @@ def memberships(program_ids: Sequence[int] | None = None) -> Subquery:
 Rows = Select[*tuple[Any, ...]]
 
 
-def by_membership(build: Callable[[Any], Rows], program_ids: Sequence[int] | None) -> CompoundSelect[*tuple[Any, ...]]:
+def by_membership(
+    build: Callable[[Any], Rows], program_ids: Sequence[int] | BindParameter[Any] | None
+) -> CompoundSelect[*tuple[Any, ...]]:
     """The same grouped select for both ways an event belongs to a program, in one statement (UNION ALL):
     callers add up the rows of one key.
 
@@ -60,7 +65,7 @@ def by_membership(build: Callable[[Any], Rows], program_ids: Sequence[int] | Non
     return union_all(primary, extra.where(Event.id.in_(listed)))  # few: lets SQLite start from event_program
 
 
-def in_programs(program_ids: Sequence[int]) -> Any:
+def in_programs(program_ids: Sequence[int] | BindParameter[Any]) -> Any:
     """The condition that an event counts toward one of these programs (primary or additional), for an index:
     an IN over `memberships()` makes PostgreSQL read every event."""
     return or_(Event.program_id.in_(id_list(program_ids)), Event.id.in_(

@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import Select, func, null, select
 from sqlalchemy.orm import aliased
 
+from eventsvc.core.built import built, given, ids, param
 from eventsvc.core.timeutil import utcnow
 from eventsvc.events.models import PUBLISHED, Event
 from eventsvc.events.series_models import series_event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import Program
-from eventsvc.progress.rollup import Rollup, by_membership, id_list, in_programs
+from eventsvc.progress.rollup import Rollup, by_membership, in_programs
 from eventsvc.progress.totals import Totals
 
 Sessions = dict[tuple[Any, int, str], int]  # (key, series, level) -> counted sessions
@@ -39,19 +40,22 @@ def add_series_collapse(result: MutableMapping[int, Totals], program_ids: Sequen
     """Fill Totals.series_collapse per program from the counted sessions of each series in it."""
     if not program_ids:
         return
-    now = now or utcnow()
 
     def build(pid_col: Any) -> Select[*tuple[Any, ...]]:
-        stmt = _series_sessions(pid_col).where(Event.starts_at <= now)
+        stmt = _series_sessions(pid_col).where(Event.starts_at <= param("now", Event.starts_at))
         if since is not None:
-            stmt = stmt.where(Event.starts_at >= since)
+            stmt = stmt.where(Event.starts_at >= param("since", Event.starts_at))
         if scope_path:
             org = aliased(Organization)
-            stmt = stmt.join(org, org.id == Event.organization_id).where(org.path.startswith(scope_path))
+            stmt = stmt.join(org, org.id == Event.organization_id).where(
+                org.path.startswith(param("scope_path", org.path)))
         return stmt.group_by(pid_col, series_event.c.series_id, Event.level)
 
+    stmt = built(("series_collapse", since is not None, bool(scope_path)),
+                 lambda: by_membership(build, ids("program_ids")))
+    params = given(now=now or utcnow(), since=since, scope_path=scope_path, program_ids=list(program_ids))
     sessions: Sessions = {}
-    for pid, series_id, level, n in db.session.execute(by_membership(build, program_ids)):
+    for pid, series_id, level, n in db.session.execute(stmt, params):
         sessions[(pid, series_id, level)] = sessions.get((pid, series_id, level), 0) + n
     _collapse(result, sessions)
 
@@ -78,24 +82,31 @@ def add_series_collapse_by_subtree(result: MutableMapping[Any, Totals], rollup: 
         return
 
     def build(pid_col: Any) -> Select[*tuple[Any, ...]]:
-        stmt = _series_sessions(Event.organization_id, pid_col if by_program else null()).where(Event.starts_at <= now)
+        stmt = _series_sessions(Event.organization_id, pid_col if by_program else null()).where(
+            Event.starts_at <= param("now", Event.starts_at))
         if not rollup.everywhere:
-            stmt = stmt.where(Event.organization_id.in_(id_list(rollup.units)))
+            stmt = stmt.where(Event.organization_id.in_(ids("units")))
         if since is not None:
-            stmt = stmt.where(Event.starts_at >= since)
+            stmt = stmt.where(Event.starts_at >= param("since", Event.starts_at))
         if year is not None:
-            stmt = stmt.join(Program, Program.id == pid_col).where(Program.year == year)
+            # A condition, not a join: by_membership joins event_program after this (PostgreSQL wants it first).
+            stmt = stmt.where(pid_col.in_(select(Program.id).where(Program.year == param("year", Program.year))))
         keys = [Event.organization_id, pid_col] if by_program else [Event.organization_id]
         return stmt.group_by(*keys, series_event.c.series_id, Event.level)
 
-    if by_program:
-        stmt: Any = by_membership(build, program_ids)
-    else:  # across programs an event counts once: filter by membership, never join it
+    def make() -> Any:
+        if by_program:
+            return by_membership(build, None if program_ids is None else ids("program_ids"))
+        # Across programs an event counts once: filter by membership, never join it.
         stmt = build(Event.program_id)
-        if program_ids is not None:
-            stmt = stmt.where(in_programs(program_ids))
+        return stmt if program_ids is None else stmt.where(in_programs(ids("program_ids")))
+
+    stmt = built(("series_collapse_by_subtree", rollup.everywhere, since is not None, year is not None, by_program,
+                  program_ids is not None), make)
+    params = given(now=now, since=since, year=year, units=None if rollup.everywhere else rollup.units,
+                   program_ids=None if program_ids is None else list(program_ids))
     sessions: Sessions = {}
-    for unit, pid, series_id, level, n in db.session.execute(stmt):
+    for unit, pid, series_id, level, n in db.session.execute(stmt, params):
         for key in rollup.keys(unit, pid, by_program=by_program):
             sessions[(key, series_id, level)] = sessions.get((key, series_id, level), 0) + n
     _collapse(result, sessions)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, cast, func, select
 from sqlalchemy.orm import aliased
 
+from eventsvc.core.built import built, given, ids, param
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import Program
@@ -27,8 +28,9 @@ from eventsvc.progress.totals import Totals
 from eventsvc.stations.models import Station, StationProgram, StationVisit
 
 
-def _visits_with_program(since: datetime | None = None, now: datetime | None = None) -> Any:
-    """Visits joined to the program their station counts them toward in the visit's year (within [since, now])."""
+def _visits_with_program(since: Any = None, now: Any = None) -> Any:
+    """Visits joined to the program their station counts them toward in the visit's year (within [since, now]:
+    datetimes, or parameters of a kept statement)."""
     year = cast(func.extract("year", StationVisit.visit_date), Integer)
     stmt = select().select_from(StationVisit)
     if since is not None:
@@ -46,14 +48,26 @@ def add_station_visits_by_program(result: MutableMapping[int, Totals], program_i
     """Add each program's station visits (人次, 驿站服务) within `scope_path` (人: see station_people_by_program)."""
     if not program_ids:
         return
-    stmt = _visits_with_program(since, now).add_columns(
-        StationProgram.program_id, func.count(StationVisit.id)).where(
-        StationProgram.program_id.in_(id_list(program_ids)))
-    if scope_path:
-        org = aliased(Organization)
-        stmt = stmt.join(org, org.id == Station.organization_id).where(org.path.startswith(scope_path))
-    for pid, visits in db.session.execute(stmt.group_by(StationProgram.program_id)):
+
+    def make() -> Any:
+        stmt = _visits_with_program(_param("since", since), _param("now", now)).add_columns(
+            StationProgram.program_id, func.count(StationVisit.id)).where(
+            StationProgram.program_id.in_(ids("program_ids")))
+        if scope_path:
+            org = aliased(Organization)
+            stmt = stmt.join(org, org.id == Station.organization_id).where(
+                org.path.startswith(param("scope_path", org.path)))
+        return stmt.group_by(StationProgram.program_id)
+
+    stmt = built(("station_visits_by_program", bool(scope_path), since is not None, now is not None), make)
+    params = given(program_ids=list(program_ids), scope_path=scope_path, since=since, now=now)
+    for pid, visits in db.session.execute(stmt, params):
         result.setdefault(pid, Totals()).add_attendance(stations=visits)
+
+
+def _param(name: str, value: datetime | None) -> Any:
+    """A visit time bound at execution, when the shape has one."""
+    return None if value is None else param(name, StationVisit.visited_at)
 
 
 def station_people_by_program(program_ids: Sequence[int], *, scope_path: str = "", since: datetime | None = None,
@@ -76,15 +90,23 @@ def add_station_visits_by_subtree(result: MutableMapping[Any, Totals], rollup: R
     grouped by the station's unit, each unit's visits then add to every listed organization above it."""
     if not rollup.above:
         return
-    stmt = _visits_with_program(since, now).add_columns(
-        Station.organization_id, StationProgram.program_id, func.count(StationVisit.id))
-    if not rollup.everywhere:
-        stmt = stmt.where(Station.organization_id.in_(id_list(rollup.units)))
-    if program_ids is not None:
-        stmt = stmt.where(StationProgram.program_id.in_(id_list(program_ids)))
-    if year is not None:
-        stmt = stmt.join(Program, Program.id == StationProgram.program_id).where(Program.year == year)
-    for unit, pid, visits in db.session.execute(stmt.group_by(Station.organization_id, StationProgram.program_id)):
+    def make() -> Any:
+        stmt = _visits_with_program(_param("since", since), _param("now", now)).add_columns(
+            Station.organization_id, StationProgram.program_id, func.count(StationVisit.id))
+        if not rollup.everywhere:
+            stmt = stmt.where(Station.organization_id.in_(ids("units")))
+        if program_ids is not None:
+            stmt = stmt.where(StationProgram.program_id.in_(ids("program_ids")))
+        if year is not None:
+            stmt = stmt.join(Program, Program.id == StationProgram.program_id).where(
+                Program.year == param("year", Program.year))
+        return stmt.group_by(Station.organization_id, StationProgram.program_id)
+
+    stmt = built(("station_visits_by_subtree", rollup.everywhere, program_ids is not None, year is not None,
+                  since is not None, now is not None), make)
+    params = given(units=None if rollup.everywhere else rollup.units, year=year, since=since, now=now,
+                   program_ids=None if program_ids is None else list(program_ids))
+    for unit, pid, visits in db.session.execute(stmt, params):
         for key in rollup.keys(unit, pid, by_program=by_program):
             totals = result[key] if key in result else result.setdefault(key, Totals())
             totals.add_attendance(stations=visits)

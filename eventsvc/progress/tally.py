@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import Connection, Select, and_, bindparam, func, literal, literal_column, or_, select, union_all
 
 from eventsvc.checkin.counters import MONTH, PROGRAM, EventCount, EventTally, dialect_insert, month_sql
 from eventsvc.checkin.models import CheckIn
 from eventsvc.checkin.queries import counted_check_in
+from eventsvc.core.built import built, id_values, ids
 from eventsvc.core.timeutil import LOCAL_OFFSET, from_local
 from eventsvc.events.models import PUBLISHED, Event, event_program
 from eventsvc.extensions import db
@@ -153,28 +154,44 @@ def tally_sums(kind: str, buckets: Sequence[int], now: datetime, *, by: Sequence
     by `now` add to them. One statement: the stored rows, then the not-started events' negated sums."""
     if not buckets or (units is not None and not units):
         return {}
-    t = EventTally
-    sums = [func.sum(getattr(t, f)) for f in FIELDS]
-    stored = select(*(getattr(t, name) for name in by), *sums).where(t.kind == kind, t.bucket.in_(id_list(buckets)))
+    dialect = db.session.get_bind().dialect.name
+    by = tuple(by)
+    stmt = built(("tally_sums", kind, by, units is not None, primary_only, dialect),
+                 lambda: _sums_statement(kind, by, units is not None, primary_only, dialect))
+    params: dict[str, Any] = {"buckets": id_values(buckets), "now": now}
     if units is not None:
-        stored = stored.where(t.organization_id.in_(id_list(units)))
-    if primary_only:
-        stored = stored.where(t.is_primary.is_(True))
-    later = _not_started(kind, buckets, now, units).subquery("not_started")
-    negated = select(*(later.c[name] for name in by), *(-func.sum(later.c[f]) for f in FIELDS))
-    if primary_only:
-        negated = negated.where(later.c.is_primary.is_(True))
+        params["units"] = id_values(units)
+    if kind == MONTH:
+        params["first"], params["last"] = month_range(min(buckets))[0], month_range(max(buckets))[1]
     result: dict[tuple[Any, ...], Sums] = defaultdict(Sums)
-    for row in db.session.execute(union_all(stored.group_by(*(getattr(t, name) for name in by)),
-                                            negated.group_by(*(later.c[name] for name in by)))):
+    for row in db.session.execute(stmt, params):
         result[tuple(row[:len(by)])].add(Sums(*(int(v or 0) for v in row[len(by):])))
     return {group: sums for group, sums in result.items() if sums}
 
 
-def _not_started(kind: str, buckets: Sequence[int], now: datetime, units: Sequence[int] | None) -> Any:
+def _sums_statement(kind: str, by: tuple[str, ...], with_units: bool, primary_only: bool, dialect: str) -> Any:
+    """tally_sums' statement, with parameters buckets, now, units (with_units), first and last (months)."""
+    t = EventTally
+    sums = [func.sum(getattr(t, f)) for f in FIELDS]
+    stored = select(*(getattr(t, name) for name in by), *sums).where(t.kind == kind, t.bucket.in_(ids("buckets")))
+    if with_units:
+        stored = stored.where(t.organization_id.in_(ids("units")))
+    if primary_only:
+        stored = stored.where(t.is_primary.is_(True))
+    later = _not_started(kind, with_units, dialect).subquery("not_started")
+    negated = select(*(later.c[name] for name in by), *(-func.sum(later.c[f]) for f in FIELDS))
+    if primary_only:
+        negated = negated.where(later.c.is_primary.is_(True))
+    return union_all(stored.group_by(*(getattr(t, name) for name in by)),
+                     negated.group_by(*(later.c[name] for name in by)))
+
+
+def _not_started(kind: str, with_units: bool, dialect: str) -> Any:
     """Select what the published events starting after `now` add to these buckets, as tally rows would
     (organization_id, bucket, level, is_primary, sessions, onsite, online, checkins). Few rows, found by the
     (program, status, start) index."""
+    now = bindparam("now", type_=Event.starts_at.type)
+
     def grouped(bucket: Any, level: Any, primary: bool, *conditions: Any) -> Select[*tuple[Any, ...]]:
         stmt = (select(Event.organization_id.label("organization_id"), bucket.label("bucket"), level.label("level"),
                        literal(primary).label("is_primary"), func.count().label("sessions"),
@@ -183,19 +200,19 @@ def _not_started(kind: str, buckets: Sequence[int], now: datetime, units: Sequen
                        func.sum(func.coalesce(EventCount.checkins, 0)).label("checkins"))
                 .outerjoin(EventCount, EventCount.event_id == Event.id)
                 .where(Event.status == PUBLISHED, Event.starts_at > now, *conditions))
-        if units is not None:
-            stmt = stmt.where(Event.organization_id.in_(id_list(units)))
+        if with_units:
+            stmt = stmt.where(Event.organization_id.in_(ids("units")))
         return stmt.group_by(Event.organization_id, bucket, level)
 
     if kind == PROGRAM:
-        listed = select(event_program.c.event_id).where(event_program.c.program_id.in_(id_list(buckets)))
+        listed = select(event_program.c.event_id).where(event_program.c.program_id.in_(ids("buckets")))
         extra = grouped(event_program.c.program_id, Event.level, False,
-                        event_program.c.program_id.in_(id_list(buckets)),
+                        event_program.c.program_id.in_(ids("buckets")),
                         event_program.c.program_id != Event.program_id, Event.id.in_(listed))
-        return union_all(grouped(Event.program_id, Event.level, True, Event.program_id.in_(id_list(buckets))),
+        return union_all(grouped(Event.program_id, Event.level, True, Event.program_id.in_(ids("buckets"))),
                          extra.join(event_program, event_program.c.event_id == Event.id))
-    first, last = month_range(min(buckets))[0], month_range(max(buckets))[1]
-    month: Any = literal_column(month_sql("event.starts_at", db.session.get_bind().dialect.name))
+    month: Any = literal_column(month_sql("event.starts_at", dialect))
     # Every event has a program: naming them all lets the (program, status, start) index find the few.
+    first, last = bindparam("first", type_=Event.starts_at.type), bindparam("last", type_=Event.starts_at.type)
     return grouped(month, literal(""), True, Event.program_id.in_(select(Program.id)), Event.starts_at >= first,
                    Event.starts_at < last)
