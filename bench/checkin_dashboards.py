@@ -8,7 +8,9 @@ maintained counts rebuilt; --year-size check-ins, default 100,000). Then, agains
   each its own connection) keep the dashboard `/` open: the page once, then its refresh URL (what
   static/dashboard.js fetches) every --dashboard-interval seconds, on a fixed beat like setInterval (default 5 s,
   stricter than the page's own 30 s so that the run sees enough loads).
-Prints JSON lines: both rates, the drop in %, the dashboards' p50/p99. Never asserts times.
+Prints JSON lines: both rates, the drop in %, the server's CPU per check-in with the dashboards against alone
+(steadier than the rates when the machine's speed moves), the dashboards' p50/p99. Never asserts times.
+--rounds N alternates N alone/with pairs (fresh people each) and sums up the drops.
 
 Run: .venv/bin/python bench/checkin_dashboards.py [--year-size 100000] [--distinct 5000] [--dashboard-interval 5]
      DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/checkin_dashboards.py --drop
@@ -27,6 +29,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +224,8 @@ def main() -> None:
     parser.add_argument("--dashboard-users", type=int, default=4)
     parser.add_argument("--dashboard-interval", type=float, default=5.0, help="seconds between a user's refreshes")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--rounds", type=int, default=1, choices=range(1, 5),
+                        help="alone/with pairs, alternated: on this noisy machine one pair's drop is one sample")
     parser.add_argument("--drop", action="store_true", help="allow dropping the tables of DATABASE_URL")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, SQLite file)")
     args = parser.parse_args()
@@ -243,25 +248,39 @@ def main() -> None:
         servers.append(app)
         url = app.base + setup["path"]
         # Every person on their own phone, which opened the form first (not timed), as in checkin_load.py.
-        warm, first, second = ([Phone(f) for f in people(n, block)] for n, block in
-                               ((200, 9), (args.distinct, 0), (args.distinct, 1)))
-        for group in (warm, first, second):
+        warm = [Phone(f) for f in people(200, 9)]
+        groups = [[Phone(f) for f in people(args.distinct, block)] for block in range(2 * args.rounds)]
+        for group in (warm, *groups):
             asyncio.run(open_phones(url, group, conn))
         measure(app, lambda: post_as_phones(url, warm, conn))  # warm up: imports, pools
-        alone = measure(app, lambda: post_as_phones(url, first, conn))
-        emit(BENCH, db=kind, phase="checkin_alone", year_check_ins=setup["loaded"]["check_ins"], connections=conn,
-             **alone, ratio_to_ceiling=ratio(alone["rate_per_s"], rate0))
-
-        seen = Dashboards(args.dashboard_interval)
-        both = measure(app, lambda: with_dashboards(app.base, setup["users"], url, second, conn, seen))
-        drop = (1 - (both["rate_per_s"] or 0) / alone["rate_per_s"]) * 100 if alone["rate_per_s"] else None
-        stored = count_rows(s.database_url, "SELECT COUNT(*) FROM check_in WHERE event_id = :e", e=setup["event"])
-        emit(BENCH, db=kind, phase="checkin_with_dashboards", year_check_ins=setup["loaded"]["check_ins"],
-             connections=conn, dashboard_users=args.dashboard_users, **both,
-             ratio_to_ceiling=ratio(both["rate_per_s"], rate0), rate_alone_per_s=alone["rate_per_s"],
-             drop_pct=round(drop, 1) if drop is not None else None, **seen.figures(),
-             check_ins_stored=stored, expected=200 + 2 * args.distinct,
-             worker_rss_mb=app.worker_rss_mb(), workers_started=app.boots())
+        drops, cpu_rises = [], []
+        for r in range(args.rounds):
+            first, second = groups[2 * r], groups[2 * r + 1]
+            alone = measure(app, partial(post_as_phones, url, first, conn))
+            emit(BENCH, db=kind, phase="checkin_alone", round=r + 1, year_check_ins=setup["loaded"]["check_ins"],
+                 connections=conn, **alone, ratio_to_ceiling=ratio(alone["rate_per_s"], rate0))
+            seen = Dashboards(args.dashboard_interval)
+            both = measure(app, partial(with_dashboards, app.base, setup["users"], url, second, conn, seen))
+            drop = (1 - (both["rate_per_s"] or 0) / alone["rate_per_s"]) * 100 if alone["rate_per_s"] else None
+            # The server's CPU per check-in, with the dashboards' work included, against alone: what the dashboards
+            # cost, steadier than the rate when the machine's speed moves between the two phases.
+            cpu_rise = ((both["server_cpu_ms_per_req"] / alone["server_cpu_ms_per_req"] - 1) * 100
+                        if alone.get("server_cpu_ms_per_req") and both.get("server_cpu_ms_per_req") else None)
+            drops.append(drop)
+            cpu_rises.append(cpu_rise)
+            stored = count_rows(s.database_url, "SELECT COUNT(*) FROM check_in WHERE event_id = :e", e=setup["event"])
+            emit(BENCH, db=kind, phase="checkin_with_dashboards", round=r + 1,
+                 year_check_ins=setup["loaded"]["check_ins"],
+                 connections=conn, dashboard_users=args.dashboard_users, **both,
+                 ratio_to_ceiling=ratio(both["rate_per_s"], rate0), rate_alone_per_s=alone["rate_per_s"],
+                 drop_pct=round(drop, 1) if drop is not None else None,
+                 cpu_per_checkin_rise_pct=round(cpu_rise, 1) if cpu_rise is not None else None, **seen.figures(),
+                 check_ins_stored=stored, expected=200 + 2 * (r + 1) * args.distinct,
+                 worker_rss_mb=app.worker_rss_mb(), workers_started=app.boots())
+        if args.rounds > 1:
+            emit(BENCH, db=kind, phase="summary", rounds=args.rounds,
+                 drop_pct=[round(d, 1) if d is not None else None for d in drops],
+                 cpu_per_checkin_rise_pct=[round(c, 1) if c is not None else None for c in cpu_rises])
     finally:
         clean_up(s, servers, tmp, keep=args.keep)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, select, text
 
@@ -12,9 +13,14 @@ from eventsvc.orgs.models import Organization, User
 
 def events_in_scope(user: User) -> Select[Event]:
     """Select events organized within the user's scope."""
+    return events_within(user.scope_path)
+
+
+def events_within(scope_path: Any) -> Select[Event]:
+    """Select events organized within a scope path ("" for everywhere, or a kept statement's parameter)."""
     stmt = select(Event).join(Event.organization)
-    if user.scope_path:
-        stmt = stmt.where(Organization.path.startswith(user.scope_path))
+    if not (isinstance(scope_path, str) and not scope_path):
+        stmt = stmt.where(Organization.path.startswith(scope_path))
     return stmt
 
 

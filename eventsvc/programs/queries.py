@@ -1,6 +1,8 @@
 """Reads about programs, limited to what a user may see."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, or_, select, text
 
 from eventsvc.extensions import db
@@ -10,10 +12,16 @@ from eventsvc.programs.models import Program
 
 def programs_visible_to(user: User, year: int | None = None) -> Select[Program]:
     """Select programs the user may see: their subtree's own, plus the district's (every street takes part)."""
+    return programs_visible_within(user.scope_path, year)
+
+
+def programs_visible_within(scope_path: Any, year: Any = None) -> Select[Program]:
+    """programs_visible_to for a scope path ("" for everywhere) and a year (None for all), either of them a
+    kept statement's parameter (core/built.py)."""
     stmt = select(Program).join(Program.organization)
-    if user.scope_path:
+    if not (isinstance(scope_path, str) and not scope_path):
         stmt = stmt.where(or_(
-            Organization.path.startswith(user.scope_path),
+            Organization.path.startswith(scope_path),
             Organization.kind.in_((DISTRICT, DEPARTMENT)),
         ))
     if year is not None:

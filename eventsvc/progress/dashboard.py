@@ -9,19 +9,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from eventsvc.core.built import built, given, param
 from eventsvc.core.scope import get_in_scope_or_404
 from eventsvc.core.timeutil import local_year, utcnow
 from eventsvc.events.models import PUBLISHED, Event
-from eventsvc.events.queries import events_in_scope
+from eventsvc.events.queries import events_within
 from eventsvc.extensions import db
 from eventsvc.orgs.models import DEPARTMENT, Organization, User
 from eventsvc.orgs.queries import children_of, scope_root
 from eventsvc.programs.models import Program, Target
-from eventsvc.programs.queries import can_see_program, programs_visible_to
+from eventsvc.programs.queries import can_see_program, programs_visible_within
 from eventsvc.progress.queries import (
     TargetProgress,
     Totals,
@@ -55,14 +57,15 @@ class OrgRow:
 
 def visible_years(user: User) -> list[int]:
     """Return the years that have programs the user may see, newest first."""
-    stmt = (
-        programs_visible_to(user)
+    scoped = bool(user.scope_path)
+    stmt = built(("visible_years", scoped), lambda: (
+        programs_visible_within(param("scope_path", Organization.path) if scoped else "")
         .with_only_columns(Program.year)
         .distinct()
         .order_by(None)
         .order_by(Program.year.desc())
-    )
-    return list(db.session.scalars(stmt))
+    ))
+    return list(db.session.scalars(stmt, given(scope_path=user.scope_path)))
 
 
 def pick_year(user: User, raw: str | None) -> tuple[int, list[int]]:
@@ -106,10 +109,17 @@ def with_targets(stmt: Select[Program]) -> Select[Program]:
 
 def visible_programs(user: User, year: int, category: str = "") -> list[Program]:
     """Return every program of the year the user may see, targets loaded."""
-    stmt = programs_visible_to(user, year)
-    if category:
-        stmt = stmt.where(Program.category == category)
-    return list(db.session.scalars(with_targets(in_plan_order(stmt))))
+    scoped = bool(user.scope_path)
+
+    def make() -> Select[Program]:
+        stmt = programs_visible_within(param("scope_path", Organization.path) if scoped else "",
+                                       param("year", Program.year))
+        if category:
+            stmt = stmt.where(Program.category == param("category", Program.category))
+        return with_targets(in_plan_order(stmt))
+
+    stmt = built(("visible_programs", scoped, bool(category)), make)
+    return list(db.session.scalars(stmt, given(scope_path=user.scope_path, year=year, category=category)))
 
 
 def programs_progress(
@@ -185,15 +195,20 @@ def quantity_labels(program: Program, rows: Sequence[OrgRow], total: Totals) -> 
 
 def ongoing_events(user: User, limit: int = 8, now: datetime | None = None) -> tuple[int, list[Event]]:
     """Return how many published events in scope are under way now, and the first few of them."""
-    now = now or utcnow()
-    stmt = events_in_scope(user).where(Event.status == PUBLISHED, Event.starts_at <= now, Event.ends_at >= now)
-    # One pass over the events: the window count sees every match before LIMIT keeps the first few.
-    rows = db.session.execute(
-        stmt.add_columns(func.count().over())
-        .options(contains_eager(Event.organization), joinedload(Event.program))
-        .order_by(Event.starts_at, Event.id)
-        .limit(limit)
-    ).all()
+    scoped = bool(user.scope_path)
+
+    def make() -> Any:
+        at = param("now", Event.starts_at)
+        stmt = events_within(param("scope_path", Organization.path) if scoped else "").where(
+            Event.status == PUBLISHED, Event.starts_at <= at, Event.ends_at >= at)
+        # One pass over the events: the window count sees every match before LIMIT keeps the first few.
+        return (stmt.add_columns(func.count().over())
+                .options(contains_eager(Event.organization), joinedload(Event.program))
+                .order_by(Event.starts_at, Event.id)
+                .limit(limit))
+
+    stmt = built(("ongoing_events", scoped, limit), make)
+    rows = db.session.execute(stmt, given(scope_path=user.scope_path, now=now or utcnow())).all()
     return (rows[0][1] if rows else 0), [row[0] for row in rows]
 
 

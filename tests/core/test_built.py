@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from eventsvc.extensions import db
 from eventsvc.programs.models import ATTENDANCES, CUSTOM, KIND_RATE, KIND_REPORTED, SESSIONS
 from eventsvc.programs.operations import TargetSpec
 from eventsvc.programs.reported_operations import submit_figure
+from eventsvc.progress.dashboard import ongoing_events, visible_programs, visible_years
 from eventsvc.progress.periods import cumulative_by_months, people_by_subtree
 from eventsvc.progress.queries import totals_by_program, totals_by_subtree
 from eventsvc.stations.operations import create_station, record_visit, set_station_program
@@ -102,7 +104,8 @@ def year_of_figures(tree: dict[str, Any], create_program: Any, create_event: Any
     submit_figure(p1, a, by=None, label="新增建会企业", period=month, value=6)
     submit_figure(p1, b, by=None, label="集体合同签订率", period=month, numerator=8, denominator=10)
     db.session.commit()
-    return {"root": root, "a": a, "b": b, "a_child": a_child, "p1": p1, "p2": p2, "p3": p3, "month": month}
+    return {"root": root, "a": a, "b": b, "a_child": a_child, "p1": p1, "p2": p2, "p3": p3, "month": month,
+            "district_user": tree["admin"], "street_user": tree["org_a"]}
 
 
 def _calls(f: dict[str, Any]) -> list[tuple[str, Callable[[], Any]]]:
@@ -131,7 +134,21 @@ def _calls(f: dict[str, Any]) -> list[tuple[str, Callable[[], Any]]]:
                                                          by_program=False)),
         ("months", lambda: cumulative_by_months([2025, 2026])),
         ("months in street a", lambda: cumulative_by_months([2026], scope_path=f["a"].path)),
+        *((f"{who}'s programs of {year}", partial(_ids, visible_programs, f[who], year))
+          for who in ("district_user", "street_user") for year in (2025, 2026)),
+        *((f"{who}'s years", partial(visible_years, f[who])) for who in ("district_user", "street_user")),
+        *((f"{who}'s events under way", partial(_under_way, f[who], now - timedelta(days=3)))
+          for who in ("district_user", "street_user")),
     ]
+
+
+def _ids(read: Callable[..., list[Any]], *args: Any) -> list[int]:
+    return [row.id for row in read(*args)]
+
+
+def _under_way(user: Any, now: Any) -> tuple[int, list[int]]:
+    count, events = ongoing_events(user, now=now)
+    return count, [e.id for e in events]
 
 
 def test_kept_statements_give_the_figures_fresh_ones_give(year_of_figures: dict[str, Any],
@@ -141,6 +158,7 @@ def test_kept_statements_give_the_figures_fresh_ones_give(year_of_figures: dict[
     fresh = {name: call() for name, call in calls}
     assert fresh["programs"][year_of_figures["p1"].id].sessions > 0  # the year holds figures to compare
     assert any(t.quantities for t in fresh["programs"].values())
+    assert fresh["district_user's events under way"][0] >= 1 and fresh["street_user's programs of 2026"]
     for seed in range(3):
         monkeypatch.setattr(built_module, "_built", {})
         order = calls[:]
