@@ -34,8 +34,8 @@ def ids(name: str) -> Any:
     return bindparam(name, type_=Integer, expanding=True, literal_execute=True)
 
 
-def id_values(values: Any) -> list[int]:
-    """The ids to pass for an `ids` parameter."""
+def _id_values(values: Any) -> list[int]:
+    """The ids to pass for an `ids` parameter (given converts lists)."""
     return [int(v) for v in values]
 
 
@@ -44,8 +44,13 @@ def param(name: str, like: Any) -> Any:
     return bindparam(name, type_=like.type)
 
 
+def everywhere(scope_path: Any) -> bool:
+    """Whether a scope path ("" for everywhere, a path, or a kept statement's parameter) leaves out nothing."""
+    return isinstance(scope_path, str) and not scope_path
+
+
 def given(**values: Any) -> dict[str, Any]:
     """The parameters to execute a kept statement with: those given (None and "" mean not in its shape),
     id lists as ints."""
-    return {name: id_values(v) if isinstance(v, list | tuple | set) else v
+    return {name: _id_values(v) if isinstance(v, list | tuple | set) else v
             for name, v in values.items() if v is not None and v != ""}

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Select, select, text
 
+from eventsvc.core.built import everywhere
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
@@ -19,7 +20,7 @@ def events_in_scope(user: User) -> Select[Event]:
 def events_within(scope_path: Any) -> Select[Event]:
     """Select events organized within a scope path ("" for everywhere, or a kept statement's parameter)."""
     stmt = select(Event).join(Event.organization)
-    if not (isinstance(scope_path, str) and not scope_path):
+    if not everywhere(scope_path):
         stmt = stmt.where(Organization.path.startswith(scope_path))
     return stmt
 

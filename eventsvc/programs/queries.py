@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select, text
 
+from eventsvc.core.built import everywhere
 from eventsvc.extensions import db
 from eventsvc.orgs.models import DEPARTMENT, DISTRICT, Organization, User
 from eventsvc.programs.models import Program
@@ -19,7 +20,7 @@ def programs_visible_within(scope_path: Any, year: Any = None) -> Select[Program
     """programs_visible_to for a scope path ("" for everywhere) and a year (None for all), either of them a
     kept statement's parameter (core/built.py)."""
     stmt = select(Program).join(Program.organization)
-    if not (isinstance(scope_path, str) and not scope_path):
+    if not everywhere(scope_path):
         stmt = stmt.where(or_(
             Organization.path.startswith(scope_path),
             Organization.kind.in_((DISTRICT, DEPARTMENT)),

@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from eventsvc.checkin.counters import PersonReach, ReachCount
 from eventsvc.checkin.models import CheckIn
 from eventsvc.checkin.queries import counted_check_in
-from eventsvc.core.built import built, id_values, ids, param
+from eventsvc.core.built import built, given, ids, param
 from eventsvc.events.models import PUBLISHED, Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
@@ -53,7 +53,7 @@ def reach_people(kind: str, buckets: Sequence[int], org_ids: Sequence[int], now:
         return union_all(counts, later)
 
     result: dict[Key, int] = defaultdict(int)
-    params = {"kind": kind, "buckets": id_values(buckets), "org_ids": id_values(org_ids), "now": now}
+    params = given(kind=kind, buckets=list(buckets), org_ids=list(org_ids), now=now)
     for bucket, org_id, n in db.session.execute(built("reach_people", make), params):
         result[(bucket, org_id)] += int(n)
     return {key: n for key, n in result.items() if n}
@@ -76,9 +76,7 @@ def distinct_people(kind: str, buckets: Sequence[int] | None, org_ids: Sequence[
             stmt = stmt.where(r.bucket.in_(ids("buckets")))
         return stmt.group_by(r.organization_id) if by_unit else stmt
 
-    params: dict[str, Any] = {"kind": kind, "org_ids": id_values(org_ids), "now": now}
-    if buckets is not None:
-        params["buckets"] = id_values(buckets)
+    params = given(kind=kind, org_ids=list(org_ids), now=now, buckets=None if buckets is None else list(buckets))
     stmt = built(("distinct_people", buckets is not None, by_unit), make)
     return {key: n for key, n in db.session.execute(stmt, params) if n}
 

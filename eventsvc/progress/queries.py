@@ -38,7 +38,7 @@ from sqlalchemy import Select, func, null, select
 from sqlalchemy.orm import aliased
 
 from eventsvc.checkin.counters import PROGRAM, EventCount
-from eventsvc.core.built import built, given, ids, param
+from eventsvc.core.built import built, everywhere, given, ids, param
 from eventsvc.core.figures import from_hundredths, to_hundredths
 from eventsvc.core.timeutil import utcnow
 from eventsvc.events.models import PUBLISHED, Event, EventQuantity
@@ -75,7 +75,7 @@ def _counted(stmt: Select[*_Cols], now: Any, since: Any = None) -> Select[*_Cols
 
 def _scoped(stmt: Select[*_Cols], scope_path: Any) -> Select[*_Cols]:
     """Only events organized within `scope_path` (a path, "" for all, or a kept statement's parameter)."""
-    if isinstance(scope_path, str) and not scope_path:
+    if everywhere(scope_path):
         return stmt
     org = aliased(Organization)
     return stmt.join(org, org.id == Event.organization_id).where(org.path.startswith(scope_path))

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import aliased
 
-from eventsvc.core.built import built, id_values, ids, param
+from eventsvc.core.built import built, given, ids, param
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization
 from eventsvc.programs.models import KIND_RATE
@@ -62,12 +62,9 @@ def _flow_rows(keys: Sequence[Any], with_programs: bool, with_months: bool) -> S
 
 def _params(program_ids: Sequence[int] | None, months: Months, **more: Any) -> dict[str, Any]:
     """The values of the kept statements' parameters."""
-    params = dict(more)
-    if program_ids is not None:
-        params["program_ids"] = id_values(program_ids)
-    if months is not None:
-        params["first_month"], params["last_month"] = months
-    return params
+    first, last = months if months is not None else (None, None)
+    return given(program_ids=None if program_ids is None else list(program_ids), first_month=first,
+                 last_month=last, **more)
 
 
 def _merge(totals: Totals, label: str, status: str, value: Any, count: int) -> None:
@@ -91,7 +88,7 @@ def add_reported_by_program(result: Mapping[int, Totals], program_ids: Sequence[
         stmt = stmt.join(org, org.id == RF.organization_id)
         return stmt.where(org.path.startswith(param("scope_path", org.path))) if scope_path else stmt
 
-    params = _params(program_ids, months, **({"scope_path": scope_path} if scope_path else {}))
+    params = _params(program_ids, months, scope_path=scope_path)
     flows = built(("reported_flows_by_program", *shape), lambda: scoped(
         _flow_rows([RF.program_id], True, months is not None)).group_by(RF.program_id, RF.label, RF.status))
     for pid, label, status, value, count in db.session.execute(flows, params):
@@ -110,20 +107,19 @@ def add_reported_by_subtree(
     width = 2 if by_program else 1
     shape = (by_program, program_ids is not None, months is not None)
 
-    def rolled_up(rows: Callable[[Sequence[Any], bool, bool], Select[Any]]) -> Select[Any]:
+    def rolled_up(rows: Callable[[Sequence[Any], bool, bool], Select[Any]], *extra_keys: Any) -> Select[Any]:
         reporter, ancestor = aliased(Organization), aliased(Organization)
         keys = [ancestor.id, RF.program_id] if by_program else [ancestor.id]
         stmt = rows(keys, program_ids is not None, months is not None)
-        stmt = (stmt.join(reporter, reporter.id == RF.organization_id)
+        return (stmt.join(reporter, reporter.id == RF.organization_id)
                 .join(ancestor, reporter.path.startswith(ancestor.path))
-                .where(ancestor.id.in_(ids("org_ids"))))
-        return stmt.group_by(*keys, RF.label, RF.status) if rows is _flow_rows else stmt.group_by(*keys, RF.label)
+                .where(ancestor.id.in_(ids("org_ids"))).group_by(*keys, RF.label, *extra_keys))
 
     def key(row: Sequence[Any]) -> Any:
         return (row[0], row[1]) if by_program else row[0]
 
-    params = _params(program_ids, months, org_ids=id_values(org_ids))
-    flows = built(("reported_flows_by_subtree", *shape), lambda: rolled_up(_flow_rows))
+    params = _params(program_ids, months, org_ids=list(org_ids))
+    flows = built(("reported_flows_by_subtree", *shape), lambda: rolled_up(_flow_rows, RF.status))
     for row in db.session.execute(flows, params):
         _merge(result[key(row)], row[width], row[width + 1], row[width + 2], row[width + 3])
     rates = built(("reported_rates_by_subtree", *shape), lambda: rolled_up(_rate_rows))

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import Connection, Select, and_, func, literal, literal_column, or_, select, union_all
 
 from eventsvc.checkin.counters import MONTH, PROGRAM, EventCount, EventTally, dialect_insert, month_sql
 from eventsvc.checkin.models import CheckIn
 from eventsvc.checkin.queries import counted_check_in
-from eventsvc.core.built import built, id_values, ids
+from eventsvc.core.built import built, given, ids, param
 from eventsvc.core.timeutil import LOCAL_OFFSET, from_local
 from eventsvc.events.models import PUBLISHED, Event, event_program
 from eventsvc.extensions import db
@@ -158,11 +158,9 @@ def tally_sums(kind: str, buckets: Sequence[int], now: datetime, *, by: Sequence
     by = tuple(by)
     stmt = built(("tally_sums", kind, by, units is not None, primary_only, dialect),
                  lambda: _sums_statement(kind, by, units is not None, primary_only, dialect))
-    params: dict[str, Any] = {"buckets": id_values(buckets), "now": now}
-    if units is not None:
-        params["units"] = id_values(units)
-    if kind == MONTH:
-        params["first"], params["last"] = month_range(min(buckets))[0], month_range(max(buckets))[1]
+    first, last = (month_range(min(buckets))[0], month_range(max(buckets))[1]) if kind == MONTH else (None, None)
+    params = given(buckets=list(buckets), now=now, units=None if units is None else list(units), first=first,
+                   last=last)
     result: dict[tuple[Any, ...], Sums] = defaultdict(Sums)
     for row in db.session.execute(stmt, params):
         result[tuple(row[:len(by)])].add(Sums(*(int(v or 0) for v in row[len(by):])))
@@ -190,7 +188,7 @@ def _not_started(kind: str, with_units: bool, dialect: str) -> Any:
     """Select what the published events starting after `now` add to these buckets, as tally rows would
     (organization_id, bucket, level, is_primary, sessions, onsite, online, checkins). Few rows, found by the
     (program, status, start) index."""
-    now = bindparam("now", type_=Event.starts_at.type)
+    now = param("now", Event.starts_at)
 
     def grouped(bucket: Any, level: Any, primary: bool, *conditions: Any) -> Select[*tuple[Any, ...]]:
         stmt = (select(Event.organization_id.label("organization_id"), bucket.label("bucket"), level.label("level"),
@@ -213,6 +211,6 @@ def _not_started(kind: str, with_units: bool, dialect: str) -> Any:
                          extra.join(event_program, event_program.c.event_id == Event.id))
     month: Any = literal_column(month_sql("event.starts_at", dialect))
     # Every event has a program: naming them all lets the (program, status, start) index find the few.
-    first, last = bindparam("first", type_=Event.starts_at.type), bindparam("last", type_=Event.starts_at.type)
+    first, last = param("first", Event.starts_at), param("last", Event.starts_at)
     return grouped(month, literal(""), True, Event.program_id.in_(select(Program.id)), Event.starts_at >= first,
                    Event.starts_at < last)
