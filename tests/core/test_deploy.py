@@ -15,12 +15,17 @@ import re
 import runpy
 import shlex
 import shutil
+import socket
 import subprocess
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
+from flask import request
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -84,34 +89,99 @@ def _nginx() -> str | None:
         (str(p) for p in (ROOT / ".cache" / "nginx" / "usr" / "sbin" / "nginx",) if p.exists()), None)
 
 
-def test_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
-    nginx = _nginx()
-    if nginx is None or shutil.which("openssl") is None:
-        pytest.skip("no nginx binary (scripts/install-system-deps.sh unpacks one) or no openssl")
+def _nginx_files(tmp_path: Path, site: str) -> Path:
+    """Write a certificate, the site (paths moved into tmp_path) and an nginx.conf including it; return that."""
     ssl = tmp_path / "ssl"
     ssl.mkdir()
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test",
                     "-keyout", str(ssl / "privkey.pem"), "-out", str(ssl / "fullchain.pem")],
                    check=True, capture_output=True)
     (tmp_path / "logs").mkdir()
-    site = (DEPLOY / "nginx" / "eventsvc.conf").read_text(encoding="utf-8")
     site = site.replace("/etc/ssl/eventsvc", str(ssl)).replace("/var/log/nginx", str(tmp_path / "logs"))
     (tmp_path / "site.conf").write_text(site, encoding="utf-8")
     temp = " ".join(f"{kind}_temp_path {tmp_path / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi",
                                                                         "scgi"))
     # The site is included at the http level, as sites-enabled/* is by Debian's nginx.conf.
-    (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'logs' / 'error.log'};\nevents {{}}\n"
-        f"http {{ access_log off; {temp} include {tmp_path / 'site.conf'}; }}\n", encoding="utf-8")
-    done = subprocess.run([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-t"],
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"pid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'logs' / 'error.log'};\nevents {{}}\n"
+                    f"http {{ access_log off; {temp} include {tmp_path / 'site.conf'}; }}\n", encoding="utf-8")
+    return conf
+
+
+def test_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
+    nginx = _nginx()
+    if nginx is None or shutil.which("openssl") is None:
+        pytest.skip("no nginx binary (scripts/install-system-deps.sh unpacks one) or no openssl")
+    site = (DEPLOY / "nginx" / "eventsvc.conf").read_text(encoding="utf-8")
+    conf = _nginx_files(tmp_path, site)
+    done = subprocess.run([nginx, "-p", str(tmp_path), "-c", str(conf), "-t"],
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert "test is successful" in done.stderr
     # The app's address in the site is gunicorn's default bind, and the static alias is the package's folder.
     assert "proxy_pass http://127.0.0.1:8000;" in site
-    conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
-    assert conf["bind"] == "127.0.0.1:8000"
+    assert runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["bind"] == "127.0.0.1:8000"
     assert "alias /srv/eventsvc/eventsvc/static/;" in site and (ROOT / "eventsvc" / "static").is_dir()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_nginx_site_serves_https_static_files_and_proxies_the_app(tmp_path: Path, database_url: str,
+                                                                    _schema: None) -> None:
+    """The site file itself, moved to free ports: HTTP goes to HTTPS, nginx serves /static/, the app behind it
+    (EVENTSVC_PROXY_FIX_HOPS=1) sees the phone's scheme, host and address, and no query string is logged."""
+    nginx = _nginx()
+    if nginx is None or shutil.which("openssl") is None:
+        pytest.skip("no nginx binary (scripts/install-system-deps.sh unpacks one) or no openssl")
+    from werkzeug.serving import make_server
+
+    from eventsvc import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "PROXY_FIX_HOPS": 1})
+
+    @app.get("/_seen")
+    def seen() -> dict[str, str]:
+        return {"scheme": request.scheme, "host": request.host, "remote": request.remote_addr or ""}
+
+    backend = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    http_port, https_port = _free_port(), _free_port()
+    site = (DEPLOY / "nginx" / "eventsvc.conf").read_text(encoding="utf-8")
+    site = (site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+            .replace("listen 443 ssl", f"listen 127.0.0.1:{https_port} ssl")
+            .replace("http://127.0.0.1:8000", f"http://127.0.0.1:{backend.server_port}")
+            .replace("/srv/eventsvc/", f"{ROOT}/"))
+    conf = _nginx_files(tmp_path, site)
+    server = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"https://127.0.0.1:{https_port}"
+        with httpx.Client(verify=False, timeout=10) as client:
+            for _ in range(100):  # nginx takes a moment to bind
+                try:
+                    first = client.get(f"http://127.0.0.1:{http_port}/login?next=/")
+                    break
+                except httpx.ConnectError:
+                    time.sleep(0.05)
+            assert first.status_code == 301 and first.headers["location"].startswith("https://127.0.0.1")
+            css = next((ROOT / "eventsvc" / "static").rglob("*.css"))
+            static = client.get(f"{base}/static/{css.relative_to(ROOT / 'eventsvc' / 'static').as_posix()}")
+            assert static.status_code == 200 and static.content == css.read_bytes()
+            assert static.headers["cache-control"] == "max-age=604800, public"  # expires 7d
+            answer = client.get(f"{base}/_seen?phone=13800138000")
+            assert answer.json() == {"scheme": "https", "host": f"127.0.0.1:{https_port}", "remote": "127.0.0.1"}
+            login = client.get(f"{base}/login")
+            assert login.status_code == 200 and "登录" in login.text
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        backend.shutdown()
+    log = (tmp_path / "logs" / "eventsvc.access.log").read_text(encoding="utf-8")
+    assert '"GET /_seen" 200' in log and "13800138000" not in log and "next=" not in log
 
 
 def _units() -> list[Path]:
