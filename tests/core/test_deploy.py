@@ -2,20 +2,19 @@
 
 - docker-compose.yml: its structure (app, worker, one-shot migrate, PostgreSQL, Redis), then `docker compose
   config` (or docker-compose v1) when either is installed;
-- the nginx site: `nginx -t` inside a throwaway http block (certificates made here) when an nginx binary is
-  found (scripts/install-system-deps.sh unpacks one into .cache/nginx without installing the service);
+- the nginx site: `nginx -t` inside a throwaway http block (certificates made here), then the site on free
+  ports in front of the app, when an nginx binary is found (scripts/install-system-deps.sh unpacks one into
+  .cache/nginx without installing the service);
 - the systemd units: `systemd-analyze verify` on copies pointing at this checkout, and every `flask` command
   they start exists;
 - gunicorn.conf.py: the sizes the README and the benchmarks assume, and no query strings in its access log.
 """
 from __future__ import annotations
 
-import configparser
 import re
 import runpy
 import shlex
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -26,6 +25,8 @@ import httpx
 import pytest
 import yaml
 from flask import request
+
+from tests.core.fake_sms_providers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -84,9 +85,14 @@ def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
     assert resolved["app"]["environment"]["EVENTSVC_ENV"] == "production"
 
 
-def _nginx() -> str | None:
-    return shutil.which("nginx") or next(
-        (str(p) for p in (ROOT / ".cache" / "nginx" / "usr" / "sbin" / "nginx",) if p.exists()), None)
+@pytest.fixture
+def nginx() -> str:
+    """An nginx binary (on PATH, or unpacked by scripts/install-system-deps.sh); skip without it or openssl."""
+    unpacked = ROOT / ".cache" / "nginx" / "usr" / "sbin" / "nginx"
+    found = shutil.which("nginx") or (str(unpacked) if unpacked.exists() else None)
+    if found is None or shutil.which("openssl") is None:
+        pytest.skip("no nginx binary (scripts/install-system-deps.sh unpacks one) or no openssl")
+    return found
 
 
 def _nginx_files(tmp_path: Path, site: str) -> Path:
@@ -108,10 +114,7 @@ def _nginx_files(tmp_path: Path, site: str) -> Path:
     return conf
 
 
-def test_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
-    nginx = _nginx()
-    if nginx is None or shutil.which("openssl") is None:
-        pytest.skip("no nginx binary (scripts/install-system-deps.sh unpacks one) or no openssl")
+def test_nginx_site_passes_nginx_t(tmp_path: Path, nginx: str) -> None:
     site = (DEPLOY / "nginx" / "eventsvc.conf").read_text(encoding="utf-8")
     conf = _nginx_files(tmp_path, site)
     done = subprocess.run([nginx, "-p", str(tmp_path), "-c", str(conf), "-t"],
@@ -124,22 +127,14 @@ def test_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
     assert "alias /srv/eventsvc/eventsvc/static/;" in site and (ROOT / "eventsvc" / "static").is_dir()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def test_nginx_site_serves_https_static_files_and_proxies_the_app(tmp_path: Path, database_url: str,
+def test_nginx_site_serves_https_static_files_and_proxies_the_app(tmp_path: Path, nginx: str, database_url: str,
                                                                     _schema: None) -> None:
     """The site file itself, moved to free ports: HTTP goes to HTTPS, nginx serves /static/, the app behind it
     (EVENTSVC_PROXY_FIX_HOPS=1) sees the phone's scheme, host and address, and no query string is logged."""
-    nginx = _nginx()
-    if nginx is None or shutil.which("openssl") is None:
-        pytest.skip("no nginx binary (scripts/install-system-deps.sh unpacks one) or no openssl")
     from werkzeug.serving import make_server
 
     from eventsvc import create_app
+    from eventsvc.extensions import db
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "PROXY_FIX_HOPS": 1})
 
@@ -148,8 +143,9 @@ def test_nginx_site_serves_https_static_files_and_proxies_the_app(tmp_path: Path
         return {"scheme": request.scheme, "host": request.host, "remote": request.remote_addr or ""}
 
     backend = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=backend.serve_forever, daemon=True).start()
-    http_port, https_port = _free_port(), _free_port()
+    thread = threading.Thread(target=backend.serve_forever, daemon=True)
+    thread.start()
+    http_port, https_port = free_port(), free_port()
     site = (DEPLOY / "nginx" / "eventsvc.conf").read_text(encoding="utf-8")
     site = (site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
             .replace("listen 443 ssl", f"listen 127.0.0.1:{https_port} ssl")
@@ -157,7 +153,7 @@ def test_nginx_site_serves_https_static_files_and_proxies_the_app(tmp_path: Path
             .replace("/srv/eventsvc/", f"{ROOT}/"))
     conf = _nginx_files(tmp_path, site)
     server = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # errors: logs/error.log
     try:
         base = f"https://127.0.0.1:{https_port}"
         with httpx.Client(verify=False, timeout=10) as client:
@@ -167,6 +163,8 @@ def test_nginx_site_serves_https_static_files_and_proxies_the_app(tmp_path: Path
                     break
                 except httpx.ConnectError:
                     time.sleep(0.05)
+            else:
+                pytest.fail((tmp_path / "logs" / "error.log").read_text(encoding="utf-8"))
             assert first.status_code == 301 and first.headers["location"].startswith("https://127.0.0.1")
             css = next((ROOT / "eventsvc" / "static").rglob("*.css"))
             static = client.get(f"{base}/static/{css.relative_to(ROOT / 'eventsvc' / 'static').as_posix()}")
@@ -180,6 +178,10 @@ def test_nginx_site_serves_https_static_files_and_proxies_the_app(tmp_path: Path
         server.terminate()
         server.wait(timeout=10)
         backend.shutdown()
+        thread.join(timeout=5)
+        backend.server_close()
+        with app.app_context():
+            db.engine.dispose()  # this app's own pool: nothing may hold the test database afterwards
     log = (tmp_path / "logs" / "eventsvc.access.log").read_text(encoding="utf-8")
     assert '"GET /_seen" 200' in log and "13800138000" not in log and "next=" not in log
 
@@ -234,6 +236,5 @@ def test_gunicorn_config_matches_the_readme() -> None:
     assert callable(conf["post_request"]) and callable(conf["post_worker_init"])
     # %(r)s (request line) and %(q)s (query string) would write searched phone numbers into the log.
     assert "%(r)s" not in conf["access_log_format"] and "%(q)s" not in conf["access_log_format"]
-    parser = configparser.ConfigParser(strict=False, interpolation=None)
-    parser.read(DEPLOY / "systemd" / "eventsvc-web.service")
-    assert "deploy/gunicorn.conf.py" in parser["Service"]["ExecStart"]
+    assert ["deploy/gunicorn.conf.py" in argv for argv in _exec_lines(DEPLOY / "systemd" / "eventsvc-web.service")] \
+        == [True]
