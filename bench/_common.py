@@ -229,6 +229,9 @@ class Outcome:
     wall: float = 0.0
     requests: int = 0  # HTTP requests sent (a phone flow is three)
     server_cpu: float | None = None  # server CPU seconds over the timed part (sessions and logins left out)
+    # The load generator's own CPU seconds over the same part: it shares the machine's cores with the
+    # servers, so a phase's rate is bounded by the client's cost per request as well as the server's.
+    client_cpu: float = 0.0
 
     def add(self, status: int, seconds: float) -> None:
         self.latencies.append(seconds)
@@ -292,9 +295,11 @@ async def drive(items: Sequence[Any], connections: int, setup: Setup, step: Step
 
         probe = CPU_PROBE.get()
         cpu0 = probe() if probe else 0.0
+        client0 = time.process_time()
         started = time.perf_counter()
         await asyncio.gather(*(worker(c, s) for c, s in zip(clients, states, strict=True)))
         outcome.wall = time.perf_counter() - started
+        outcome.client_cpu = time.process_time() - client0
         if probe:
             outcome.server_cpu = probe() - cpu0
     finally:
@@ -380,6 +385,7 @@ def measure(server: Server, load: Callable[[], Coroutine[Any, Any, Outcome]]) ->
     cpu = outcome.server_cpu or 0.0
     figures = outcome.figures()
     figures["server_cpu_ms_per_req"] = round(1000 * cpu / max(1, outcome.requests), 2)
+    figures["client_cpu_ms_per_req"] = round(1000 * outcome.client_cpu / max(1, outcome.requests), 2)
     replaced = server.boots() - booted
     if replaced:  # a replaced worker's CPU left with it: the figure would be wrong, so none is given
         figures.update(server_cpu_ms_per_req=None, workers_replaced=replaced, why=server.replacement_reasons())
