@@ -9,11 +9,13 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
+from wtforms import DecimalField
 from wtforms.validators import ValidationError
 
 DB_INT_MAX = 2**31 - 1  # INTEGER columns on PostgreSQL: primary keys, counts, capacities
@@ -177,6 +179,21 @@ def int_at_most(maximum: int = DB_INT_MAX, message: str = "数字太大，请检
             raise ValidationError(message)
 
     return check
+
+
+class FiniteDecimalField(DecimalField):
+    """A DecimalField that takes "NaN", "sNaN" and "Infinity" as unparsable, like any other non-number.
+
+    Python's Decimal reads them, and then every bound check fails with InvalidOperation (a NaN cannot be
+    ordered): without this, typing NaN into a figure was a 500.
+    """
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        value: Decimal | None = getattr(self, "data", None)  # typed here: the stubs leave it undetermined
+        if value is not None and not value.is_finite():
+            self.data = None
+            raise ValueError(self.invalid_value_message or self.gettext("Not a valid decimal value."))
 
 
 def init_input_checks(app: Flask) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -26,7 +25,7 @@ from wtforms.validators import Optional as OptionalValue
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventsvc.core.figures import Number, parse_figure
-from eventsvc.core.inputs import date_in_range, int_at_most
+from eventsvc.core.inputs import FiniteDecimalField, date_in_range, int_at_most
 from eventsvc.core.timeutil import from_local, to_local
 from eventsvc.events.models import (
     KINDS,
@@ -113,7 +112,7 @@ class QuantityRow(Form):
     label = StringField("名称", validators=[Length(max=40, message="名称不能超过 40 个字")])
     unit = StringField("单位", validators=[Length(max=10, message="单位不能超过 10 个字")])
     # Decimals for money recorded per event (3.2 万元); stored as hundredths (core/figures.py).
-    value = DecimalField("数量", validators=[OptionalValue(), _at_least(0, "数量不能为负数"),
+    value = FiniteDecimalField("数量", validators=[OptionalValue(), _at_least(0, "数量不能为负数"),
                                            _at_most(MAX_FIGURE, "数量太大，请检查后重新填写")],
                          places=None, invalid_value_message="请填写数字（最多两位小数）")
 

@@ -8,11 +8,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from eventsvc.core.exceptions import OperationError
+from eventsvc.core.inputs import FiniteDecimalField
 from eventsvc.core.pagination import page_args
 from eventsvc.core.permissions import (
     MANAGE_ROLES,
@@ -50,7 +51,7 @@ class SeriesForm(FlaskForm):
     kind = SelectField("类型", choices=[SelectChoice(k, v) for k, v in SERIES_KIND_LABELS.items()])
     threshold_percent = IntegerField("结业标准（出勤率 %）", default=80, validators=[
         InputRequired("请填写结业标准"), NumberRange(min=1, max=100, message="应为 1 到 100 之间的百分数")])
-    hours = DecimalField("学时", places=2, default=0, validators=[
+    hours = FiniteDecimalField("学时", places=2, default=0, validators=[
         InputRequired("请填写学时（没有填 0）"), NumberRange(min=0, max=10000, message="学时应在 0 到 10000 之间")])
     certificates_enabled = BooleanField("提供结业证书")
 

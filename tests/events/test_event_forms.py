@@ -145,3 +145,16 @@ def test_new_event_chooser_leads_to_the_programs_form(client, login, tree, creat
     assert "劳模工匠宣讲" in client.get("/events/new").get_data(as_text=True)
     resp = client.get(f"/events/new?program_id={program.id}")
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/programs/{program.id}/events/new")
+
+
+def test_nan_and_infinity_in_a_quantity_are_a_field_message_not_a_500(db, client, login, tree, create_program):
+    # Decimal reads "NaN", "sNaN" and "Infinity", and a NaN cannot be compared with a bound: it was a 500.
+    program = create_program(org=tree["root"])
+    login(tree["org_a"])
+    for typed in ("NaN", "NAN", "sNaN", "Infinity", "-inf"):
+        resp = client.post(f"/programs/{program.id}/events/new",
+                           data=_form(program, tree["a"], **{"quantities-0-value": typed}))
+        assert resp.status_code == 200, typed  # the form again, with the message beside the field
+        page = resp.get_data(as_text=True)
+        assert "请填写数字（最多两位小数）" in page or "数量太大" in page, typed
+    assert _count_events(db) == 0

@@ -66,6 +66,11 @@ def test_series_pages_and_downloads(client, tree, login, create_program, create_
     resp = login(tree["org_a"]).post(f"/programs/{program.id}/series/new", data={
         "organization_id": tree["a"].id, "title": "", "kind": "course", "threshold_percent": "80", "hours": "0"})
     assert resp.status_code == 400
+    for typed in ("NaN", "sNaN", "Infinity"):  # Decimal reads them; a bound check on a NaN raised (a 500)
+        resp = c.post(f"/programs/{program.id}/series/new", data={
+            "organization_id": tree["a"].id, "title": "疗休养", "kind": "course", "threshold_percent": "80",
+            "hours": typed})
+        assert resp.status_code == 400, typed
     resp = c.post(f"/programs/{program.id}/series/new", data={
         "organization_id": tree["a"].id, "title": "疗休养第一批", "kind": "retreat", "threshold_percent": "100",
         "hours": "0"})
