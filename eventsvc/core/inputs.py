@@ -96,7 +96,7 @@ def json_body() -> Any:
     if len(raw) > limit:
         raise BadInput(f"请求内容太大（超过 {limit // 1024} KB）。", "json_too_large")
     try:
-        data = json.loads(raw) if raw.strip() else None
+        data = json.loads(raw, parse_constant=_not_json) if raw.strip() else None
     except RecursionError:  # the C parser stops near 1,000 levels; the walk below refuses past 20
         raise BadInput(f"请求内容嵌套太深（最多 {JSON_MAX_DEPTH} 层）。", "json_too_deep") from None
     except ValueError:
@@ -104,6 +104,11 @@ def json_body() -> Any:
     _check_values(data)
     request.environ[_JSON_KEY] = data
     return data
+
+
+def _not_json(constant: str) -> Any:
+    """NaN and ±Infinity are Python's extensions, not JSON: a NaN passes every comparison as false."""
+    raise ValueError(f"{constant} is not JSON")
 
 
 def _check_values(data: Any) -> None:

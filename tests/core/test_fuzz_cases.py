@@ -54,6 +54,8 @@ def test_huge_number_in_query_is_a_clear_400(tree, login) -> None:  # type: igno
     (json.dumps({"scans": [{"client_scan_id": "abcdefgh-1", "participant_id": 9223372036854775808}]}), "超出范围"),
     (json.dumps({"scans": [{"client_scan_id": "abcdefgh-1", "code": "abc\u0000"}]}), "无效字符"),
     ('{"scans": [', "不是有效的 JSON"),
+    ('{"scans": [{"client_scan_id": "abcdefgh-1", "participant_id": 1, "scanned_at": NaN}]}', "不是有效的 JSON"),
+    ('{"scans": [{"client_scan_id": "abcdefgh-1", "participant_id": 1, "scanned_at": -Infinity}]}', "不是有效的 JSON"),
 ])
 def test_scanner_api_refuses_bad_json_in_chinese(tree, login, event, body: str, message: str) -> None:  # type: ignore[no-untyped-def]
     resp = login(tree["checker_a"]).post(f"/api/events/{event.id}/sync", data=body, content_type="application/json")
