@@ -113,8 +113,8 @@ class QuantityRow(Form):
     unit = StringField("单位", validators=[Length(max=10, message="单位不能超过 10 个字")])
     # Decimals for money recorded per event (3.2 万元); stored as hundredths (core/figures.py).
     value = FiniteDecimalField("数量", validators=[OptionalValue(), _at_least(0, "数量不能为负数"),
-                                           _at_most(MAX_FIGURE, "数量太大，请检查后重新填写")],
-                         places=None, invalid_value_message="请填写数字（最多两位小数）")
+                                                 _at_most(MAX_FIGURE, "数量太大，请检查后重新填写")],
+                               places=None, invalid_value_message="请填写数字（最多两位小数）")
 
 
 class EventForm(ChineseForm):
