@@ -39,6 +39,35 @@ def cached_event_by_code(code: str) -> Event | None:
     return _cache.lookup(db.session, code, _stamp(code), lambda: event_by_code(code), "organization")
 
 
+# The stamp and, in the same read, the person with a phone and their check-in at the event. After the
+# stamp's three columns: p.id, name, workplace, group_label, first_organization_id (checkins.person_from_row),
+# then the check-in's id, checked_in_at, status, checked_out_at, device_hash, registration_id
+# (public.helpers.remembered_check_in), then how many people this device checked in here
+# (review.people_from_device). A repeat check-in, or the answer page, is then this one read; a first
+# check-in reads nothing else before it writes.
+_STAMP_AND_PERSON = (
+    "SELECT e.id, e.updated_at, o.updated_at, p.id, p.name, p.workplace, p.group_label, p.first_organization_id,"
+    " c.id, c.checked_in_at, c.status, c.checked_out_at, c.device_hash, c.registration_id,"
+    " (SELECT COUNT(DISTINCT d.participant_id) FROM check_in d WHERE d.event_id = e.id AND d.device_hash = :device)"
+    " FROM event e JOIN organization o ON o.id = e.organization_id"
+    " LEFT JOIN participant p ON p.phone = :phone"
+    " LEFT JOIN check_in c ON c.participant_id = p.id AND c.event_id = e.id WHERE e.code = :code")
+
+
+def cached_event_with_person(code: str, phone: str, device_hash: str) -> tuple[Event | None, tuple[Any, ...] | None]:
+    """Return the event by code (as cached_event_by_code) and the row of `phone` there (columns above).
+
+    The row is None when the event is unknown; its first column is None when nobody has this phone.
+    """
+    if not code or len(code) > 16:
+        return None, None
+    row = driver_sql.run(db.session.connection(), _STAMP_AND_PERSON,
+                         {"code": code, "phone": phone, "device": device_hash}).first()
+    stamp = tuple(row[:3]) if row is not None else None
+    event = _cache.lookup(db.session, code, stamp, lambda: event_by_code(code), "organization")
+    return event, (tuple(row[3:]) if event is not None and row is not None else None)
+
+
 _BY_ID = ("SELECT e.updated_at, o.updated_at FROM event e JOIN organization o ON o.id = e.organization_id"
           " WHERE e.id = :id")
 

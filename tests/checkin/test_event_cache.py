@@ -99,3 +99,32 @@ def test_the_scanner_event_by_id_is_cached_and_sees_a_change_at_once(db, tree, l
     scan = {"scans": [{"client_scan_id": "a" * 16, "person": {"name": "张三", "phone": "13812345678"}}]}
     answer = client.post(f"/api/events/{event_id}/sync", json=scan).get_json()
     assert answer["results"][0]["outcome"] == "refused" and answer["results"][0]["code"] == "cancelled"
+
+
+def test_a_repeat_check_in_and_its_answer_page_are_one_read_each(db, app, create_event, statements):  # type: ignore[no-untyped-def]
+    """The event's stamp, the person and their check-in come in one read; a repeat writes nothing."""
+    forget_cached_events()
+    event = create_event()
+    code = event.code
+    phone = app.test_client()
+    assert phone.post(f"/c/{code}", data=PERSON).status_code == 303  # the first check-in (and a warm cache)
+    for typed in ("13812345678", "138 1234 5678", "+86 138-1234-5678"):  # the form normalizes; so does the read
+        statements.clear()
+        resp = phone.post(f"/c/{code}", data={**PERSON, "phone": typed})
+        assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/c/{code}/done")
+        assert len(statements) == 1 and statements[0].startswith("SELECT e.id, e.updated_at, o.updated_at, p.id")
+    statements.clear()
+    done = phone.get(f"/c/{code}/done")
+    assert done.status_code == 200 and "您已于" in done.get_data(as_text=True)
+    assert len(statements) == 1
+    statements.clear()
+    quick = phone.post(f"/c/{code}", data={"quick": "1"})  # the one-tap form: the phone the cookie remembers
+    assert quick.status_code == 303 and quick.headers["Location"].endswith(f"/c/{code}/done")
+    assert len(statements) == 1
+    statements.clear()
+    other = phone.post(f"/c/{code}", data={**PERSON, "phone": "139 0013 9000"})  # someone new from this phone
+    assert other.status_code == 303 and "/done?n=2." in other.headers["Location"]
+    assert statements[0].startswith("SELECT e.id, e.updated_at, o.updated_at, p.id")
+    # Neither the person nor the device's count (held for review past the limit) is read a second time.
+    assert [s.split()[0] for s in statements].count("SELECT") == 1
+    assert db.session.query(CheckIn).count() == 2

@@ -17,6 +17,7 @@ from eventsvc.checkin.operations.checkins import (
     ensure_open,
     may_edit_participant,
     person_at_event,
+    person_from_row,
     record_participant,
     undo_check_in,
     upsert_participant,
@@ -48,7 +49,7 @@ from eventsvc.checkin.operations.voids import void_check_in
 __all__ = [
     "GROUPS", "MAX_BATCH", "METHODS", "MODE_IN", "MODE_OUT", "CheckInRefused", "CheckInResult", "Mode", "Outcome",
     "Scan", "ScanResult", "Source", "cancel_registration", "confirm_check_in", "device_limit", "pending_reason",
-    "may_edit_participant", "person_at_event",
+    "may_edit_participant", "person_at_event", "person_from_row",
     "reject_check_in", "check_in", "check_in_by_ticket", "check_out", "checkin_window",
     "clamp_scanned_at", "ensure_open",
     "process_scan", "ScanRaced", "promote_waitlisted", "register", "sync_scans", "ticket_token_from", "undo_check_in",

@@ -11,9 +11,10 @@ whose scope covers the unit where the person was first recorded, or by district 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -92,7 +93,12 @@ def person_at_event(event: Event, phone: str) -> tuple[Participant | None, int |
     commonest request at a venue, is this one read through the driver and nothing else.
     """
     row = driver_sql.run(db.session.connection(), _PERSON_AT_EVENT, {"event": event.id, "phone": phone}).first()
-    if row is None:
+    return person_from_row(phone, row)
+
+
+def person_from_row(phone: str, row: Sequence[Any] | None) -> tuple[Participant | None, int | None]:
+    """Return person_at_event's answer from its columns, read by the caller (with the event's stamp)."""
+    if row is None or row[0] is None:
         return None, None
     participant = db.session.identity_map.get(identity_key(Participant, row[0]))
     if participant is None:

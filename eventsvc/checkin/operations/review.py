@@ -56,13 +56,17 @@ def people_from_device(event: Event, device_hash: str) -> int:
                               {"event": event.id, "device": device_hash}).scalar() or 0)
 
 
-def pending_reason(event: Event, source: Source | None) -> str:
-    """Return why a new self check-in from `source` must wait for review, or "" when it counts at once."""
+def pending_reason(event: Event, source: Source | None, already: int | None = None) -> str:
+    """Return why a new self check-in from `source` must wait for review, or "" when it counts at once.
+
+    `already`: people_from_device, when the caller read it along with something else.
+    """
     if source is None or not source.device_hash:
         return ""
     if source.reason is not None:
         return source.reason
-    already = people_from_device(event, source.device_hash)
+    if already is None:
+        already = people_from_device(event, source.device_hash)
     limit = device_limit()
     if already < limit:
         return ""

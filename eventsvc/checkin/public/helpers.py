@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from werkzeug.wrappers import Response
 
-from eventsvc.checkin.event_cache import cached_event_by_code
+from eventsvc.checkin.event_cache import cached_event_by_code, cached_event_with_person
 from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.models import CheckIn, Participant, Registration
 from eventsvc.checkin.operations import GROUPS
@@ -31,6 +31,22 @@ def event_or_none(code: str) -> Event | None:
     return cached_event_by_code(code) or (cached_event_by_code(code.lower()) if code != code.lower() else None)
 
 
+# A phone (normalized) and its row at the event, read along with the event's stamp (event_cache), valid
+# for the request that read it: the person and check-in a worker page needs, without a second read.
+Seen = tuple[str, tuple[Any, ...] | None] | None
+
+
+def event_and_person(code: str, phone: str | None) -> tuple[Event | None, Seen]:
+    """Find the event as event_or_none does and, in the same read, what is known of `phone` there."""
+    if not phone:
+        return event_or_none(code), None
+    for candidate in dict.fromkeys((code, code.lower())):
+        event, row = cached_event_with_person(candidate, phone, current_device().hash)
+        if event is not None:
+            return event, (phone, row)
+    return None, None
+
+
 def remembered_person() -> dict[str, str] | None:
     """Return the details last typed on this phone (the device cookie), or None."""
     return current_device().person
@@ -42,16 +58,21 @@ _REMEMBERED = ("SELECT c.id, c.participant_id, c.checked_in_at, c.status, c.chec
                " AND c.event_id = :event WHERE p.phone = :phone")
 
 
-def remembered_check_in(event: Event, person: Mapping[str, str] | None) -> CheckIn | None:
+def remembered_check_in(event: Event, person: Mapping[str, str] | None, seen: Seen = None) -> CheckIn | None:
     """Return the check-in at this event of the phone number the device remembers, if any.
 
     Only the columns the workers' pages use are set (the rest load if touched, as on any expired object).
+    `seen`: this phone's row, read with the event (event_and_person); else one read here.
     """
     phone = (person or {}).get("phone", "")
     if not phone:
         return None
     session = db.session
-    row = driver_sql.run(session.connection(), _REMEMBERED, {"event": event.id, "phone": phone}).first()
+    if seen is not None and seen[0] == phone:
+        both = seen[1]
+        row = (both[5], both[0], *both[6:11]) if both is not None and both[5] is not None else None
+    else:
+        row = driver_sql.run(session.connection(), _REMEMBERED, {"event": event.id, "phone": phone}).first()
     if row is None:
         return None
     found = session.identity_map.get(identity_key(CheckIn, row[0]))
@@ -69,14 +90,14 @@ def remembered_check_in(event: Event, person: Mapping[str, str] | None) -> Check
     return record
 
 
-def own_check_in(event: Event) -> CheckIn | None:
+def own_check_in(event: Event, seen: Seen = None) -> CheckIn | None:
     """Return the remembered check-in only if this phone may act on it (check out, see it).
 
     It must have been made from this device, or the device proved the phone (SMS code) or holds the
     ticket it was made with: a cookie that merely remembers a typed number is not enough.
     """
     device = current_device()
-    record = remembered_check_in(event, device.person)
+    record = remembered_check_in(event, device.person, seen)
     if record is None:
         return None
     if record.device_hash == device.hash or device.proves_phone(record.participant.phone):

@@ -25,14 +25,17 @@ from eventsvc.checkin.operations import (
     ensure_open,
     pending_reason,
     person_at_event,
+    person_from_row,
     record_participant,
     register,
     validate_person,
 )
 from eventsvc.checkin.public.device import Device, current_device, remembered_device_id, request_source, save_device
 from eventsvc.checkin.public.helpers import (
+    Seen,
     blank_form_page,
     consent_label,
+    event_and_person,
     event_or_none,
     no_store,
     own_check_in,
@@ -63,6 +66,7 @@ from eventsvc.checkin.tokens import (
 )
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import require
+from eventsvc.core.phones import InvalidPhone, normalize_phone
 from eventsvc.core.qr import qr_png, qr_svg
 from eventsvc.core.ratelimits import limit_public_checkin
 from eventsvc.db import one_sqlite_writer
@@ -101,7 +105,9 @@ def self_check_in(code: str) -> Response:
     """
     if request.method == "POST":
         _check_form_token()
-    event = event_or_none(code)
+    # The event and, in the same read, what is known of the phone here: a repeat needs no other read.
+    phone = _posted_phone() if request.method == "POST" else (current_device().person or {}).get("phone")
+    event, here = event_and_person(code, phone)
     if event is None:
         return _not_found()
     if event.status == CANCELLED:  # 活动已取消 comes before anything about (dynamic) codes
@@ -113,23 +119,35 @@ def self_check_in(code: str) -> Response:
     except DynamicCodeRefused as exc:
         return _refused(event, exc)
     if request.method == "GET":
-        return _show_form_page(event, device, token)
-    return _submit(event, device, token)
+        return _show_form_page(event, device, token, here)
+    return _submit(event, device, token, here)
 
 
 @bp.get("/c/<code>/done")
 def show_check_in_result(code: str) -> Response:
     """Show the answer of the last submit (POST-redirect-GET, so a refresh never resubmits)."""
-    event = event_or_none(code)
+    person = current_device().person
+    event, here = event_and_person(code, (person or {}).get("phone"))
     if event is None:
         return _not_found()
     # This phone's check-in here (the device cookie remembers the number last checked in with); the
     # URL's mark, signed for that check-in, says it was new and which number it drew.
-    record = remembered_check_in(event, current_device().person)
+    record = remembered_check_in(event, person, here)
     if record is None:
         return redirect(url_for("checkin_public.self_check_in", code=event.code))
     seq = read_answer_mark(record.id, request.args.get("n"))
-    return _result(event, record, created=seq is not None, seq=seq or 0)
+    return _result(event, record, created=seq is not None, seq=seq or 0, here=here)
+
+
+def _posted_phone() -> str | None:
+    """The phone this POST will check in (the typed one, or the remembered one for the one-tap form),
+    normalized as the form will; None if it does not normalize (the form then says why)."""
+    raw = (current_device().person or {}).get("phone") if request.form.get("quick") == "1" else \
+        request.form.get("phone")
+    try:
+        return normalize_phone(raw)
+    except InvalidPhone:
+        return None
 
 
 def _check_form_token() -> None:
@@ -141,14 +159,14 @@ def _check_form_token() -> None:
         raise CSRFError("The check-in form token is missing or not this phone's.")
 
 
-def _show_form_page(event: Event, device: Device, token: str) -> Response:
+def _show_form_page(event: Event, device: Device, token: str, here: Seen) -> Response:
     """GET: a remembered worker already checked in sees that; a closed event says so; else the form."""
     person = device.person
     wants_form = bool(request.args.get("edit") or request.args.get("new"))
     if person is not None and not wants_form:
-        existing = remembered_check_in(event, person)
+        existing = remembered_check_in(event, person, here)
         if existing is not None:
-            return _result(event, existing, created=False)
+            return _result(event, existing, created=False, here=here)
     try:
         ensure_open(event)
     except CheckInRefused as exc:
@@ -167,7 +185,7 @@ def _has_session() -> bool:
     return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
 
 
-def _submit(event: Event, device: Device, token: str) -> Response:
+def _submit(event: Event, device: Device, token: str, here: Seen = None) -> Response:
     """POST: validate; a registered phone this device cannot prove goes to the SMS step; else check in."""
     person = device.person
     quick = request.form.get("quick") == "1"
@@ -191,21 +209,30 @@ def _submit(event: Event, device: Device, token: str) -> Response:
         if (known is not None and registration is not None and not device.holds(registration)
                 and existing_check_in(event, known) is None):
             return start_verification(event, "checkin", details, token)
-    return finish_check_in(event, details, device, registration=registration, form=form, token=token)
+    return finish_check_in(event, details, device, registration=registration, form=form, token=token, here=here)
 
 
 def finish_check_in(event: Event, details: dict[str, str], device: Device, *, registration: Registration | None,
-                    form: PersonForm | None = None, token: str = "", verified: bool = False) -> Response:
-    """Upsert the participant, check in with this device as source, commit once, remember, redirect."""
+                    form: PersonForm | None = None, token: str = "", verified: bool = False,
+                    here: Seen = None) -> Response:
+    """Upsert the participant, check in with this device as source, commit once, remember, redirect.
+
+    `here`: the phone's row, read with the event (event_and_person): a repeat then takes no other read.
+    """
     code = event.code  # read before the commit, which expires the event
     mark = ""  # a new check-in's signed ordinal, for the answer URL
     try:
         # One read answers a repeat, which writes nothing (not even the participant's blanks).
-        known, existing_id = person_at_event(event, details["phone"])
+        if here is not None and here[0] == details["phone"]:
+            known, existing_id = person_from_row(details["phone"], here[1])
+        else:
+            known, existing_id = person_at_event(event, details["phone"])
         if existing_id is None:
             ensure_open(event)  # refuse a closed event before writing anything
             source = request_source()
-            source = replace(source, reason=pending_reason(event, source))  # a read, before the first write
+            # Before the first write; the device's count came with the event's read when there was one.
+            already = int(here[1][-1] or 0) if here is not None and here[1] is not None else None
+            source = replace(source, reason=pending_reason(event, source, already))
             with one_sqlite_writer(db.session):
                 participant = record_participant(validate_person(**details), known, by=None,
                                                  organization_id=event.organization_id)
@@ -282,7 +309,7 @@ def _form_context(event: Event, token: str, form: PersonForm, *, person: dict[st
             "consent_error": consent_error, "link_args": {"t": token} if token else {}, **person_form_context(form)}
 
 
-def _result(event: Event, record: CheckIn, created: bool, seq: int = 0) -> Response:
+def _result(event: Event, record: CheckIn, created: bool, seq: int = 0, here: Seen = None) -> Response:
     """Render success (with the ordinal), "pending review" or "already checked in".
 
     The name shown is the one typed on this phone, never the stored one: whoever typed a number
@@ -293,7 +320,7 @@ def _result(event: Event, record: CheckIn, created: bool, seq: int = 0) -> Respo
     ordinal = CheckInResult(record, created=created, seq=seq).ordinal if created and not record.is_pending else None
     return page("checkin/public_result.html", event=event, check_in=record, created=created, ordinal=ordinal,
                 shown_name=shown, can_add_other=event.qr_mode != QR_DYNAMIC,
-                can_check_out=event.checkout_enabled and own_check_in(event) is not None)
+                can_check_out=event.checkout_enabled and own_check_in(event, here) is not None)
 
 
 def _refused(event: Event, exc: OperationError) -> Response:
