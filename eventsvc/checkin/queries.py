@@ -76,14 +76,19 @@ def stats_key(event: Event) -> StatsKey:
                     event.registration_capacity)
 
 
-def event_stats(event: Event | StatsKey) -> dict[str, Any]:
+def event_counts(event: Event | StatsKey) -> tuple[int, ...]:
+    """Return the event's maintained counts (check-ins, pending, registered, waitlisted, cancelled)."""
+    return tuple(driver_sql.run(db.session.connection(), _STATS, {"event": event.id}).first() or (0, 0, 0, 0, 0))
+
+
+def event_stats(event: Event | StatsKey, counts: tuple[int, ...] | None = None) -> dict[str, Any]:
     """Return the live figures of an event: check-ins (人次), check-outs, registrations, goal.
 
     Asked after every scan and by every open big screen: the check-in figures come from the event's
     maintained counts (checkin/counters.py), not from counting its rows; check-outs are counted only
-    at events that take them.
+    at events that take them. `counts`: event_counts, when the caller read them already.
     """
-    row = driver_sql.run(db.session.connection(), _STATS, {"event": event.id}).first() or (0, 0, 0, 0, 0)
+    row = counts if counts is not None else event_counts(event)
     checked_in, pending = row[0], row[1]
     by_status = {REGISTERED: row[2], WAITLISTED: row[3], CANCELLED: row[4]}
     checked_out = db.session.scalar(

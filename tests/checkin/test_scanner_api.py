@@ -227,3 +227,31 @@ def test_offline_scan_time_is_kept_but_never_in_the_future(login, client, setup)
     scan(client, event, setup["regs"][1].token, scanned_at=ms + 10**9)
     later = db.session.scalar(select(CheckIn).where(CheckIn.id != stored.id))
     assert later.checked_in_at <= utcnow()
+
+
+def test_a_scan_reads_its_figures_before_the_commit_and_nothing_after(login, client, setup):
+    """The answer's figures include the scan, and come from the scan's own transaction (no second one)."""
+    from sqlalchemy import event as sa_event
+
+    event, reg = setup["event"], setup["regs"][1]
+    login(setup["tree"]["checker_a"])
+    steps: list[str] = []
+
+    def statement(_conn, _cursor, sql, *_args):  # type: ignore[no-untyped-def]
+        steps.append(" ".join(sql.split())[:60])
+
+    def commit(_conn):  # type: ignore[no-untyped-def]
+        steps.append("COMMIT")
+
+    engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", statement)
+    sa_event.listen(engine, "commit", commit)
+    try:
+        answer = scan(client, event, reg.token)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", statement)
+        sa_event.remove(engine, "commit", commit)
+    assert answer["result"]["outcome"] == "success" and answer["stats"]["checked_in"] == 1
+    assert answer["stats"]["registered"] == 3
+    assert steps[-1] == "COMMIT" and steps.count("COMMIT") == 1, steps
+    assert steps[-2].startswith("SELECT checkins, pending, registered"), steps
