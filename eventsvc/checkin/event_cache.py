@@ -28,7 +28,7 @@ _STAMP = ("SELECT e.id, e.updated_at, o.updated_at FROM event e JOIN organizatio
 
 def _stamp(code: str) -> Any:
     """Return the event's id and both rows' updated_at as the driver gives them, or None; no ORM."""
-    row = driver_sql.run(db.session.connection(), _STAMP, {"code": code}).first()
+    row = driver_sql.read(db.session.connection(), _STAMP, {"code": code}).first()
     return tuple(row) if row is not None else None
 
 
@@ -61,7 +61,7 @@ def cached_event_with_person(code: str, phone: str, device_hash: str) -> tuple[E
     """
     if not code or len(code) > 16:
         return None, None
-    row = driver_sql.run(db.session.connection(), _STAMP_AND_PERSON,
+    row = driver_sql.read(db.session.connection(), _STAMP_AND_PERSON,
                          {"code": code, "phone": phone, "device": device_hash}).first()
     stamp = tuple(row[:3]) if row is not None else None
     event = _cache.lookup(db.session, code, stamp, lambda: event_by_code(code), "organization")
@@ -74,7 +74,7 @@ _BY_ID = ("SELECT e.updated_at, o.updated_at FROM event e JOIN organization o ON
 
 def cached_event(event_id: int) -> Event | None:
     """Return the event with this id (the door staff's scanner asks for it with every scan), as above."""
-    row = driver_sql.run(db.session.connection(), _BY_ID, {"id": event_id}).first()
+    row = driver_sql.read(db.session.connection(), _BY_ID, {"id": event_id}).first()
     return _cache.lookup(db.session, ("id", event_id), tuple(row) if row is not None else None,
                          lambda: db.session.get(Event, event_id), "organization")
 

@@ -78,7 +78,7 @@ def stats_key(event: Event) -> StatsKey:
 
 def event_counts(event: Event | StatsKey) -> tuple[int, ...]:
     """Return the event's maintained counts (check-ins, pending, registered, waitlisted, cancelled)."""
-    return tuple(driver_sql.run(db.session.connection(), _STATS, {"event": event.id}).first() or (0, 0, 0, 0, 0))
+    return tuple(driver_sql.read(db.session.connection(), _STATS, {"event": event.id}).first() or (0, 0, 0, 0, 0))
 
 
 def event_stats(event: Event | StatsKey, counts: tuple[int, ...] | None = None) -> dict[str, Any]:

@@ -105,3 +105,28 @@ def run(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> 
     finally:
         cursor.close()
     return Rows(rows)
+
+
+def read(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> Rows:
+    """Run a plain read (never a locking one) as `run` does; on PostgreSQL, outside a transaction if none is open.
+
+    psycopg opens a transaction with its own round trip (BEGIN) before the first statement, and the pool ends
+    it with another (ROLLBACK): a request that only reads (a repeat check-in, the answer page, a stamp check)
+    would pay three round trips for one. Under READ COMMITTED each statement takes its own snapshot anyway,
+    so the read sees the same rows outside; SQLite's driver runs reads outside a transaction in any case. A
+    read after a write in the same transaction stays inside it and sees that write.
+    """
+    if conn.dialect.name != "postgresql":
+        return run(conn, sql, params)
+    raw = conn.connection.driver_connection
+    if raw is None or raw.autocommit or raw.info.transaction_status != _PG_IDLE:
+        return run(conn, sql, params)
+    raw.autocommit = True  # local to psycopg while idle: no round trip
+    try:
+        return run(conn, sql, params)
+    finally:
+        if not raw.closed:
+            raw.autocommit = False
+
+
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: connected, no transaction open

@@ -47,7 +47,7 @@ def load_user(session_id: str) -> User | None:
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[0]) > 18:
         return None  # ids from before versions existed, or forged: log in again
     user_id, version = int(parts[0]), int(parts[1])
-    row = driver_sql.run(db.session.connection(), _USER_STAMP, {"id": user_id}).first()
+    row = driver_sql.read(db.session.connection(), _USER_STAMP, {"id": user_id}).first()
     if row is None or row[0] != version or not row[1]:
         return None
 

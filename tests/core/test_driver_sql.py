@@ -82,3 +82,28 @@ def test_driver_errors_come_out_as_sqlalchemy_errors_without_values(probe: SQLAl
         _run(probe, "SELECT no_such_column FROM driver_sql_probe")
     probe.session.rollback()
     assert _run(probe, "SELECT count(*) FROM driver_sql_probe").scalar() == 0  # the failed transaction rolled back
+
+
+def test_a_read_opens_no_transaction_and_one_after_a_write_sees_it(probe: SQLAlchemy, way: list[str]) -> None:
+    """driver_sql.read: on PostgreSQL no BEGIN (nor the pool's ROLLBACK) for reads before any write; a read
+    after a write stays in that transaction. SQLite's driver runs reads outside a transaction anyway."""
+    db = probe
+    db.session.remove()
+    _run(db, _INSERT, {"id": 1, "code": "a", "at": None})
+    db.session.commit()
+    conn = db.session.connection()
+    raw = conn.connection.driver_connection
+    postgres = conn.dialect.name == "postgresql"
+
+    def in_transaction() -> bool:
+        return bool(raw.info.transaction_status != 0) if postgres else bool(raw.in_transaction)
+
+    assert driver_sql.read(conn, "SELECT code FROM driver_sql_probe WHERE id = :id", {"id": 1}).scalar() == "a"
+    assert not in_transaction()
+    if postgres:
+        assert raw.autocommit is False  # back as SQLAlchemy left it
+    _run(db, _INSERT, {"id": 2, "code": "b", "at": None})
+    assert in_transaction()
+    assert driver_sql.read(conn, "SELECT COUNT(*) FROM driver_sql_probe").scalar() == 2  # its own write
+    db.session.rollback()  # the read did not commit the write
+    assert driver_sql.read(db.session.connection(), "SELECT COUNT(*) FROM driver_sql_probe").scalar() == 1

@@ -72,7 +72,7 @@ def remembered_check_in(event: Event, person: Mapping[str, str] | None, seen: Se
         both = seen[1]
         row = (both[5], both[0], *both[6:11]) if both is not None and both[5] is not None else None
     else:
-        row = driver_sql.run(session.connection(), _REMEMBERED, {"event": event.id, "phone": phone}).first()
+        row = driver_sql.read(session.connection(), _REMEMBERED, {"event": event.id, "phone": phone}).first()
     if row is None:
         return None
     found = session.identity_map.get(identity_key(CheckIn, row[0]))
