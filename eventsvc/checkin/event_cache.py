@@ -9,7 +9,7 @@ select). The organizer comes with it (every worker page names the 主办 unit), 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from eventsvc.core import driver_sql
 from eventsvc.core.stamped_cache import StampedCache
@@ -39,12 +39,9 @@ def cached_event_by_code(code: str) -> Event | None:
     return _cache.lookup(db.session, code, _stamp(code), lambda: event_by_code(code), "organization")
 
 
-# The stamp and, in the same read, the person with a phone and their check-in at the event. After the
-# stamp's three columns: p.id, name, workplace, group_label, first_organization_id (checkins.person_from_row),
-# then the check-in's id, checked_in_at, status, checked_out_at, device_hash, registration_id
-# (public.helpers.remembered_check_in), then how many people this device checked in here
-# (review.people_from_device). A repeat check-in, or the answer page, is then this one read; a first
-# check-in reads nothing else before it writes.
+# The stamp and, in the same read, the person with a phone, their check-in at the event and how many people
+# the device checked in there: a repeat check-in, or the answer page, is this one read; a first check-in
+# reads nothing else before it writes.
 _STAMP_AND_PERSON = (
     "SELECT e.id, e.updated_at, o.updated_at, p.id, p.name, p.workplace, p.group_label, p.first_organization_id,"
     " c.id, c.checked_in_at, c.status, c.checked_out_at, c.device_hash, c.registration_id,"
@@ -54,18 +51,27 @@ _STAMP_AND_PERSON = (
     " LEFT JOIN check_in c ON c.participant_id = p.id AND c.event_id = e.id WHERE e.code = :code")
 
 
-def cached_event_with_person(code: str, phone: str, device_hash: str) -> tuple[Event | None, tuple[Any, ...] | None]:
-    """Return the event by code (as cached_event_by_code) and the row of `phone` there (columns above).
+class PhoneAtEvent(NamedTuple):
+    """What that read says of a phone at the event, in the shapes of the reads it stands in for."""
 
-    The row is None when the event is unknown; its first column is None when nobody has this phone.
-    """
+    phone: str
+    person: tuple[Any, ...]  # checkins.person_at_event's columns (its first is None: nobody has this phone)
+    check_in: tuple[Any, ...] | None  # public.helpers.remembered_check_in's columns; None: no check-in here
+    device_people: int  # review.people_from_device
+
+
+def cached_event_with_person(code: str, phone: str, device_hash: str) -> tuple[Event | None, PhoneAtEvent | None]:
+    """Return the event by code (as cached_event_by_code) and, from the same read, `phone` there."""
     if not code or len(code) > 16:
         return None, None
     row = driver_sql.read(db.session.connection(), _STAMP_AND_PERSON,
-                         {"code": code, "phone": phone, "device": device_hash}).first()
+                          {"code": code, "phone": phone, "device": device_hash}).first()
     stamp = tuple(row[:3]) if row is not None else None
     event = _cache.lookup(db.session, code, stamp, lambda: event_by_code(code), "organization")
-    return event, (tuple(row[3:]) if event is not None and row is not None else None)
+    if event is None or row is None:
+        return event, None
+    check_in = (row[8], row[3], *row[9:14]) if row[8] is not None else None
+    return event, PhoneAtEvent(phone, tuple(row[3:9]), check_in, int(row[14] or 0))
 
 
 _BY_ID = ("SELECT e.updated_at, o.updated_at FROM event e JOIN organization o ON o.id = e.organization_id"

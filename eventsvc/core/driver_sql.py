@@ -25,6 +25,7 @@ from sqlalchemy import Connection, exc
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 _translated: dict[tuple[str, str], str] = {}
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: connected, no transaction open
 
 
 def _for_driver(conn: Connection, sql: str) -> str:
@@ -127,6 +128,3 @@ def read(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) ->
     finally:
         if not raw.closed:
             raw.autocommit = False
-
-
-_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: connected, no transaction open

@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from werkzeug.wrappers import Response
 
-from eventsvc.checkin.event_cache import cached_event_by_code, cached_event_with_person
+from eventsvc.checkin.event_cache import PhoneAtEvent, cached_event_by_code, cached_event_with_person
 from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.models import CheckIn, Participant, Registration
 from eventsvc.checkin.operations import GROUPS
@@ -26,24 +26,25 @@ from eventsvc.events.models import Event
 from eventsvc.extensions import db
 
 
+def _codes(code: str) -> dict[str, None]:
+    """The codes to try, in order: codes are lowercase, a typed one may not be."""
+    return dict.fromkeys((code, code.lower()))
+
+
 def event_or_none(code: str) -> Event | None:
-    """Find the event by its public code (per-process cache); codes are lowercase, a typed one may not be."""
-    return cached_event_by_code(code) or (cached_event_by_code(code.lower()) if code != code.lower() else None)
+    """Find the event by its public code (per-process cache)."""
+    return next((event for c in _codes(code) if (event := cached_event_by_code(c)) is not None), None)
 
 
-# A phone (normalized) and its row at the event, read along with the event's stamp (event_cache), valid
-# for the request that read it: the person and check-in a worker page needs, without a second read.
-Seen = tuple[str, tuple[Any, ...] | None] | None
-
-
-def event_and_person(code: str, phone: str | None) -> tuple[Event | None, Seen]:
-    """Find the event as event_or_none does and, in the same read, what is known of `phone` there."""
+def event_and_person(code: str, phone: str | None) -> tuple[Event | None, PhoneAtEvent | None]:
+    """Find the event as event_or_none does and, in the same read, what is known of `phone` there (valid for
+    this request only)."""
     if not phone:
         return event_or_none(code), None
-    for candidate in dict.fromkeys((code, code.lower())):
-        event, row = cached_event_with_person(candidate, phone, current_device().hash)
+    for candidate in _codes(code):
+        event, here = cached_event_with_person(candidate, phone, current_device().hash)
         if event is not None:
-            return event, (phone, row)
+            return event, here
     return None, None
 
 
@@ -58,19 +59,19 @@ _REMEMBERED = ("SELECT c.id, c.participant_id, c.checked_in_at, c.status, c.chec
                " AND c.event_id = :event WHERE p.phone = :phone")
 
 
-def remembered_check_in(event: Event, person: Mapping[str, str] | None, seen: Seen = None) -> CheckIn | None:
+def remembered_check_in(event: Event, person: Mapping[str, str] | None,
+                        here: PhoneAtEvent | None = None) -> CheckIn | None:
     """Return the check-in at this event of the phone number the device remembers, if any.
 
     Only the columns the workers' pages use are set (the rest load if touched, as on any expired object).
-    `seen`: this phone's row, read with the event (event_and_person); else one read here.
+    `here`: this phone at the event, read with the event (event_and_person); else one read here.
     """
     phone = (person or {}).get("phone", "")
     if not phone:
         return None
     session = db.session
-    if seen is not None and seen[0] == phone:
-        both = seen[1]
-        row = (both[5], both[0], *both[6:11]) if both is not None and both[5] is not None else None
+    if here is not None and here.phone == phone:
+        row = here.check_in
     else:
         row = driver_sql.read(session.connection(), _REMEMBERED, {"event": event.id, "phone": phone}).first()
     if row is None:
@@ -90,14 +91,14 @@ def remembered_check_in(event: Event, person: Mapping[str, str] | None, seen: Se
     return record
 
 
-def own_check_in(event: Event, seen: Seen = None) -> CheckIn | None:
+def own_check_in(event: Event, here: PhoneAtEvent | None = None) -> CheckIn | None:
     """Return the remembered check-in only if this phone may act on it (check out, see it).
 
     It must have been made from this device, or the device proved the phone (SMS code) or holds the
     ticket it was made with: a cookie that merely remembers a typed number is not enough.
     """
     device = current_device()
-    record = remembered_check_in(event, device.person, seen)
+    record = remembered_check_in(event, device.person, here)
     if record is None:
         return None
     if record.device_hash == device.hash or device.proves_phone(record.participant.phone):

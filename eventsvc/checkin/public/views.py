@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
+from eventsvc.checkin.event_cache import PhoneAtEvent
 from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.links import ticket_url
 from eventsvc.checkin.models import SELF_SCAN, CheckIn, Registration
@@ -32,7 +33,6 @@ from eventsvc.checkin.operations import (
 )
 from eventsvc.checkin.public.device import Device, current_device, remembered_device_id, request_source, save_device
 from eventsvc.checkin.public.helpers import (
-    Seen,
     blank_form_page,
     consent_label,
     event_and_person,
@@ -159,7 +159,7 @@ def _check_form_token() -> None:
         raise CSRFError("The check-in form token is missing or not this phone's.")
 
 
-def _show_form_page(event: Event, device: Device, token: str, here: Seen) -> Response:
+def _show_form_page(event: Event, device: Device, token: str, here: PhoneAtEvent | None) -> Response:
     """GET: a remembered worker already checked in sees that; a closed event says so; else the form."""
     person = device.person
     wants_form = bool(request.args.get("edit") or request.args.get("new"))
@@ -185,7 +185,7 @@ def _has_session() -> bool:
     return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
 
 
-def _submit(event: Event, device: Device, token: str, here: Seen = None) -> Response:
+def _submit(event: Event, device: Device, token: str, here: PhoneAtEvent | None = None) -> Response:
     """POST: validate; a registered phone this device cannot prove goes to the SMS step; else check in."""
     person = device.person
     quick = request.form.get("quick") == "1"
@@ -214,7 +214,7 @@ def _submit(event: Event, device: Device, token: str, here: Seen = None) -> Resp
 
 def finish_check_in(event: Event, details: dict[str, str], device: Device, *, registration: Registration | None,
                     form: PersonForm | None = None, token: str = "", verified: bool = False,
-                    here: Seen = None) -> Response:
+                    here: PhoneAtEvent | None = None) -> Response:
     """Upsert the participant, check in with this device as source, commit once, remember, redirect.
 
     `here`: the phone's row, read with the event (event_and_person): a repeat then takes no other read.
@@ -223,15 +223,15 @@ def finish_check_in(event: Event, details: dict[str, str], device: Device, *, re
     mark = ""  # a new check-in's signed ordinal, for the answer URL
     try:
         # One read answers a repeat, which writes nothing (not even the participant's blanks).
-        if here is not None and here[0] == details["phone"]:
-            known, existing_id = person_from_row(details["phone"], here[1])
+        if here is not None and here.phone == details["phone"]:
+            known, existing_id = person_from_row(details["phone"], here.person)
         else:
             known, existing_id = person_at_event(event, details["phone"])
         if existing_id is None:
             ensure_open(event)  # refuse a closed event before writing anything
             source = request_source()
             # Before the first write; the device's count came with the event's read when there was one.
-            already = int(here[1][-1] or 0) if here is not None and here[1] is not None else None
+            already = here.device_people if here is not None else None
             source = replace(source, reason=pending_reason(event, source, already))
             with one_sqlite_writer(db.session):
                 participant = record_participant(validate_person(**details), known, by=None,
@@ -309,7 +309,7 @@ def _form_context(event: Event, token: str, form: PersonForm, *, person: dict[st
             "consent_error": consent_error, "link_args": {"t": token} if token else {}, **person_form_context(form)}
 
 
-def _result(event: Event, record: CheckIn, created: bool, seq: int = 0, here: Seen = None) -> Response:
+def _result(event: Event, record: CheckIn, created: bool, seq: int = 0, here: PhoneAtEvent | None = None) -> Response:
     """Render success (with the ordinal), "pending review" or "already checked in".
 
     The name shown is the one typed on this phone, never the stored one: whoever typed a number
