@@ -87,7 +87,7 @@ bench: setup-dev
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 	$(BIN)/python bench/read_scale.py
 	$(BIN)/python bench/checkin_load.py
-	$(BIN)/python bench/checkin_dashboards.py
+	$(BIN)/python bench/checkin_dashboards.py --rounds 3
 	$(BIN)/python bench/export_memory.py
 
 clean:

@@ -10,7 +10,9 @@ maintained counts rebuilt; --year-size check-ins, default 100,000). Then, agains
   stricter than the page's own 30 s so that the run sees enough loads).
 Prints JSON lines: both rates, the drop in %, the server's CPU per check-in with the dashboards against alone
 (steadier than the rates when the machine's speed moves), the dashboards' p50/p99. Never asserts times.
---rounds N alternates N alone/with pairs (fresh people each) and sums up the drops.
+--rounds N alternates N alone/with pairs (fresh people each). The summary pools them: all the check-ins alone
+against all those with the dashboards (same count in each), and every dashboard load, so that a machine phase
+that speeds up or slows down one half of a pair weighs less than in any single pair's drop.
 
 Run: .venv/bin/python bench/checkin_dashboards.py [--year-size 100000] [--distinct 5000] [--dashboard-interval 5]
      DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/checkin_dashboards.py --drop
@@ -191,6 +193,28 @@ async def keep_open(base: str, users: list[str], index: int, seen: Dashboards, o
         await c.aclose()
 
 
+async def warm_dashboards(base: str, user: str, connections: int = 8) -> None:
+    """Open the dashboard and fetch its refresh once on each of `connections` new connections, untimed.
+
+    A worker builds a page's templates and statements on its first load of it (in-process ~65-80 ms against
+    ~15 ms afterwards); gunicorn hands each new connection to either worker, so eight reach both almost surely.
+    A dashboard kept open all day meets that once per worker: it is the warm loads that the goal is about,
+    as the check-ins are timed after a warm-up too.
+    """
+    c = client()
+    try:
+        await login(c, base, user, USER_PASSWORD)
+        cookies = c.cookies
+    finally:
+        await c.aclose()
+    for _ in range(connections):
+        async with client() as k:
+            k.cookies = cookies
+            page = await k.get(base + DASHBOARD)
+            match = _REFRESH.search(page.text)
+            await k.get(base + (html.unescape(match.group(1)) if match else DASHBOARD))
+
+
 def with_dashboards(base: str, users: list[str], url: str, phones: list[Phone], connections: int,
                     seen: Dashboards) -> Any:
     """Open every user's dashboard, then run the check-ins while they refresh; the Outcome is the check-ins'."""
@@ -216,6 +240,24 @@ def with_dashboards(base: str, users: list[str], url: str, phones: list[Phone], 
     return run()
 
 
+def pooled(phases: list[dict[str, Any]]) -> dict[str, float | None]:
+    """All of `phases` as one: the rate over their summed requests and time, the server CPU per request."""
+    requests = sum(p["requests"] for p in phases)
+    seconds = sum(p["requests"] / p["rate_per_s"] for p in phases if p["rate_per_s"])
+    timed = [p for p in phases if p.get("server_cpu_ms_per_req") is not None]  # a recycled worker loses it
+    cpu = (sum(p["server_cpu_ms_per_req"] * p["requests"] for p in timed) / sum(p["requests"] for p in timed)
+           if timed else None)
+    return {"rate": round(requests / seconds, 1) if seconds else None, "cpu": round(cpu, 3) if cpu else None}
+
+
+def change_pct(before: float | None, after: float | None, *, drop: bool = False) -> float | None:
+    """`after` against `before` in %: its rise, or with `drop` its fall."""
+    if not before or after is None:
+        return None
+    change = (after / before - 1) * 100
+    return round(-change if drop else change, 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--year-size", type=int, default=100_000, help="check-ins in the synthetic year")
@@ -224,7 +266,7 @@ def main() -> None:
     parser.add_argument("--dashboard-users", type=int, default=4)
     parser.add_argument("--dashboard-interval", type=float, default=5.0, help="seconds between a user's refreshes")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--rounds", type=int, default=1, choices=range(1, 5),
+    parser.add_argument("--rounds", type=int, default=1, choices=range(1, 9),
                         help="alone/with pairs, alternated: on this noisy machine one pair's drop is one sample")
     parser.add_argument("--drop", action="store_true", help="allow dropping the tables of DATABASE_URL")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, SQLite file)")
@@ -256,7 +298,10 @@ def main() -> None:
         for group in (warm, *groups):
             asyncio.run(open_phones(url, group, conn))
         measure(app, lambda: post_as_phones(url, warm, conn))  # warm up: imports, pools
+        asyncio.run(warm_dashboards(app.base, setup["users"][0]))
         drops, cpu_rises = [], []
+        phases: dict[str, list[dict[str, Any]]] = {"alone": [], "with": []}
+        loads: list[float] = []
         for r in range(args.rounds):
             first, second = groups[2 * r], groups[2 * r + 1]
             alone = measure(app, partial(post_as_phones, url, first, conn))
@@ -271,6 +316,9 @@ def main() -> None:
                         if alone.get("server_cpu_ms_per_req") and both.get("server_cpu_ms_per_req") else None)
             drops.append(drop)
             cpu_rises.append(cpu_rise)
+            phases["alone"].append(alone)
+            phases["with"].append(both)
+            loads.extend(seen.during)
             stored = count_rows(s.database_url, "SELECT COUNT(*) FROM check_in WHERE event_id = :e", e=setup["event"])
             emit(BENCH, db=kind, phase="checkin_with_dashboards", round=r + 1,
                  year_check_ins=setup["loaded"]["check_ins"],
@@ -281,9 +329,16 @@ def main() -> None:
                  check_ins_stored=stored, expected=200 + 2 * (r + 1) * args.distinct,
                  worker_rss_mb=app.worker_rss_mb(), workers_started=app.boots())
         if args.rounds > 1:
+            alone_all, with_all = pooled(phases["alone"]), pooled(phases["with"])
+            pooled_loads = Dashboards(args.dashboard_interval, during=loads).figures()
             emit(BENCH, db=kind, phase="summary", rounds=args.rounds,
                  drop_pct=[round(d, 1) if d is not None else None for d in drops],
-                 cpu_per_checkin_rise_pct=[round(c, 1) if c is not None else None for c in cpu_rises])
+                 cpu_per_checkin_rise_pct=[round(c, 1) if c is not None else None for c in cpu_rises],
+                 pooled_rate_alone_per_s=alone_all["rate"], pooled_rate_with_per_s=with_all["rate"],
+                 pooled_drop_pct=change_pct(alone_all["rate"], with_all["rate"], drop=True),
+                 pooled_cpu_per_checkin_rise_pct=change_pct(alone_all["cpu"], with_all["cpu"]),
+                 **{f"pooled_{k}": pooled_loads[k] for k in
+                    ("dashboard_loads", "dashboard_p50_ms", "dashboard_p99_ms", "dashboard_max_ms")})
     finally:
         clean_up(s, servers, tmp, keep=args.keep)
 
