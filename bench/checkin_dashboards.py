@@ -133,6 +133,12 @@ class Dashboards:
         }
 
 
+def refresh_url(base: str, page: str) -> str:
+    """The URL the dashboard page's script refreshes from (the page itself if it names none)."""
+    match = _REFRESH.search(page)
+    return base + (html.unescape(match.group(1)) if match else DASHBOARD)
+
+
 async def keep_open(base: str, users: list[str], index: int, seen: Dashboards, opened: asyncio.Event,
                     stop: asyncio.Event, ready: list[str]) -> None:
     """One user: log in, open the dashboard, then fetch its refresh URL every interval until told to stop."""
@@ -146,8 +152,7 @@ async def keep_open(base: str, users: list[str], index: int, seen: Dashboards, o
         page = await c.get(base + DASHBOARD)
         seen.initial.append(time.perf_counter() - started)
         seen.initial_statuses[page.status_code] = seen.initial_statuses.get(page.status_code, 0) + 1
-        match = _REFRESH.search(page.text)
-        refresh = base + (html.unescape(match.group(1)) if match else DASHBOARD)
+        refresh = refresh_url(base, page.text)
         ready.append(users[index])
         if len(ready) == len(users):
             opened.set()
@@ -211,8 +216,7 @@ async def warm_dashboards(base: str, user: str, connections: int = 8) -> None:
         async with client() as k:
             k.cookies = cookies
             page = await k.get(base + DASHBOARD)
-            match = _REFRESH.search(page.text)
-            await k.get(base + (html.unescape(match.group(1)) if match else DASHBOARD))
+            await k.get(refresh_url(base, page.text))
 
 
 def with_dashboards(base: str, users: list[str], url: str, phones: list[Phone], connections: int,
@@ -309,11 +313,10 @@ def main() -> None:
                  connections=conn, **alone, ratio_to_ceiling=ratio(alone["rate_per_s"], rate0))
             seen = Dashboards(args.dashboard_interval)
             both = measure(app, partial(with_dashboards, app.base, setup["users"], url, second, conn, seen))
-            drop = (1 - (both["rate_per_s"] or 0) / alone["rate_per_s"]) * 100 if alone["rate_per_s"] else None
+            drop = change_pct(alone["rate_per_s"], both["rate_per_s"], drop=True)
             # The server's CPU per check-in, with the dashboards' work included, against alone: what the dashboards
             # cost, steadier than the rate when the machine's speed moves between the two phases.
-            cpu_rise = ((both["server_cpu_ms_per_req"] / alone["server_cpu_ms_per_req"] - 1) * 100
-                        if alone.get("server_cpu_ms_per_req") and both.get("server_cpu_ms_per_req") else None)
+            cpu_rise = change_pct(alone.get("server_cpu_ms_per_req"), both.get("server_cpu_ms_per_req"))
             drops.append(drop)
             cpu_rises.append(cpu_rise)
             phases["alone"].append(alone)
@@ -324,16 +327,14 @@ def main() -> None:
                  year_check_ins=setup["loaded"]["check_ins"],
                  connections=conn, dashboard_users=args.dashboard_users, **both,
                  ratio_to_ceiling=ratio(both["rate_per_s"], rate0), rate_alone_per_s=alone["rate_per_s"],
-                 drop_pct=round(drop, 1) if drop is not None else None,
-                 cpu_per_checkin_rise_pct=round(cpu_rise, 1) if cpu_rise is not None else None, **seen.figures(),
+                 drop_pct=drop, cpu_per_checkin_rise_pct=cpu_rise, **seen.figures(),
                  check_ins_stored=stored, expected=200 + 2 * (r + 1) * args.distinct,
                  worker_rss_mb=app.worker_rss_mb(), workers_started=app.boots())
         if args.rounds > 1:
             alone_all, with_all = pooled(phases["alone"]), pooled(phases["with"])
             pooled_loads = Dashboards(args.dashboard_interval, during=loads).figures()
             emit(BENCH, db=kind, phase="summary", rounds=args.rounds,
-                 drop_pct=[round(d, 1) if d is not None else None for d in drops],
-                 cpu_per_checkin_rise_pct=[round(c, 1) if c is not None else None for c in cpu_rises],
+                 drop_pct=drops, cpu_per_checkin_rise_pct=cpu_rises,
                  pooled_rate_alone_per_s=alone_all["rate"], pooled_rate_with_per_s=with_all["rate"],
                  pooled_drop_pct=change_pct(alone_all["rate"], with_all["rate"], drop=True),
                  pooled_cpu_per_checkin_rise_pct=change_pct(alone_all["cpu"], with_all["cpu"]),
