@@ -238,3 +238,62 @@ def test_gunicorn_config_matches_the_readme() -> None:
     assert "%(r)s" not in conf["access_log_format"] and "%(q)s" not in conf["access_log_format"]
     assert ["deploy/gunicorn.conf.py" in argv for argv in _exec_lines(DEPLOY / "systemd" / "eventsvc-web.service")] \
         == [True]
+
+
+class _Resp:
+    def __init__(self, status: str, sent: int | None) -> None:
+        self.status, self.sent = status, sent
+        self.headers = [("Content-Type", "text/html"), ("Set-Cookie", "d=secret")]
+
+
+class _Req:
+    headers = [("HOST", "127.0.0.1"), ("USER-AGENT", 'phone "x"'), ("COOKIE", "d=secret")]
+
+
+@pytest.mark.parametrize("fmt", [
+    None,  # the production format
+    '%(h)s %(m)s %(U)s %(H)s %(s)s %(B)s %(b)s %(M)s %(D)s %(T)s %(L)s %(p)s',
+    '%(h)s %(t)s "%(r)s" %(s)s %({user-agent}i)s',  # atoms the short path does not build: gunicorn's own
+])
+def test_access_logger_writes_the_same_line_as_gunicorns(fmt: str | None) -> None:
+    from datetime import timedelta
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger, SafeAtoms
+
+    conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    cfg.set("access_log_format", fmt or conf["access_log_format"])
+    ours, theirs = conf["logger_class"](cfg), Logger(cfg)
+    assert ours.simple_format is (fmt != '%(h)s %(t)s "%(r)s" %(s)s %({user-agent}i)s')
+    environ = {"REMOTE_ADDR": "10.0.0.7", "REQUEST_METHOD": "POST", "PATH_INFO": "/c/AB12", "QUERY_STRING": "q=1",
+               "RAW_URI": "/c/AB12?q=1", "SERVER_PROTOCOL": "HTTP/1.1"}
+    for resp, took in [(_Resp("303 SEE OTHER", 0), timedelta(microseconds=2500)),
+                       (_Resp("200 OK", 48213), timedelta(seconds=3, microseconds=999)),
+                       (_Resp("500 INTERNAL SERVER ERROR", None), timedelta(0))]:
+        expected = cfg.access_log_format % SafeAtoms(theirs.atoms(resp, _Req(), environ, took))
+        line = cfg.access_log_format % SafeAtoms(ours.atoms(resp, _Req(), environ, took))
+        assert line == expected and line.startswith("10.0.0.7 ")
+
+
+@pytest.mark.parametrize("limit_mb, retired", [(1, True), (10**6, False), (0, False)])
+def test_post_request_retires_a_worker_past_its_memory_limit(monkeypatch: pytest.MonkeyPatch, limit_mb: int,
+                                                             retired: bool) -> None:
+    monkeypatch.setenv("EVENTSVC_WORKER_MAX_RSS_MB", str(limit_mb))
+    conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    exits: list[Any] = []
+
+    class Worker:
+        alive = True
+
+        class log:  # noqa: N801 - stands for gunicorn's logger object
+            @staticmethod
+            def info(*args: Any) -> None:
+                exits.append(args)
+
+        def handle_exit(self, *args: Any) -> None:
+            exits.append("exit")
+
+    conf["post_request"](Worker(), None, {}, None)
+    assert ("exit" in exits) is retired  # this test process holds far more than 1 MB, far less than 1 TB
