@@ -89,8 +89,9 @@ _PERSON_AT_EVENT = (
 def person_at_event(event: Event, phone: str) -> tuple[Participant | None, int | None]:
     """Return the participant with this (normalized) phone and the id of their check-in here, in one read.
 
-    The participant comes with the columns a check-in needs (the rest load if touched): a repeat, the
-    commonest request at a venue, is this one read through the driver and nothing else.
+    The participant comes with the columns a check-in needs (the rest load if touched). A person already
+    checked in here comes back as (None, that check-in's id): a repeat, the commonest request at a venue,
+    writes nothing, so it is this one read through the driver and builds no participant object.
     """
     row = driver_sql.run(db.session.connection(), _PERSON_AT_EVENT, {"event": event.id, "phone": phone}).first()
     return person_from_row(phone, row)
@@ -100,6 +101,8 @@ def person_from_row(phone: str, row: Sequence[Any] | None) -> tuple[Participant 
     """Return person_at_event's answer from its columns, read by the caller (with the event's stamp)."""
     if row is None or row[0] is None:
         return None, None
+    if row[5] is not None:
+        return None, row[5]
     participant = db.session.identity_map.get(identity_key(Participant, row[0]))
     if participant is None:
         participant = Participant(id=row[0], phone=phone, name=row[1], workplace=row[2], group=row[3],
