@@ -7,6 +7,8 @@ process, with httpx's async client; it never asserts times, it prints them.
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import json
 import os
 import re
@@ -255,12 +257,22 @@ Step = Callable[[Any, Any, Any], Awaitable[int]]
 CPU_PROBE: ContextVar[Callable[[], float] | None] = ContextVar("CPU_PROBE", default=None)
 
 
+@functools.cache
+def _tls_context() -> Any:
+    """One TLS context for every client. httpx builds one per client even for plain HTTP, loading the CA bundle
+    each time (~27 ms here): 20 clients made as a phase starts stalled the load generator's event loop for
+    ~0.4-0.55 s, and a dashboard load in flight then was timed at ~400 ms although the server took ~30."""
+    import httpx
+
+    return httpx.create_ssl_context()
+
+
 def client(timeout: float = HTTP_TIMEOUT) -> Any:
     """One connection's client: a single kept-alive connection, redirects not followed (each is timed)."""
     import httpx
 
     return httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-                             follow_redirects=False)
+                             follow_redirects=False, verify=_tls_context())
 
 
 async def drive(items: Sequence[Any], connections: int, setup: Setup, step: Step, *,
@@ -377,6 +389,10 @@ def measure(server: Server, load: Callable[[], Coroutine[Any, Any, Outcome]]) ->
     server does meanwhile (dashboards being refreshed) is in it.
     """
     token = CPU_PROBE.set(server.cpu_seconds)
+    # The load generator's own full collections walked every prepared phone (70-140 ms pauses, one or two a
+    # phase) and were timed as the server's latency; frozen, they walk only what the phase allocates.
+    gc.collect()
+    gc.freeze()
     booted = server.boots()
     try:
         outcome = asyncio.run(load())
