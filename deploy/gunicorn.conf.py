@@ -55,7 +55,7 @@ class AccessLogger(Logger):
         self.simple_format = names <= self.SIMPLE
 
     def atoms(self, resp, req, environ, request_time):
-        if not getattr(self, "simple_format", False):
+        if not self.simple_format:  # set by setup(), which Logger.__init__ and every reload run
             return super().atoms(resp, req, environ, request_time)
         status = resp.status
         if isinstance(status, str):
