@@ -22,12 +22,13 @@ The last four are derived rows without foreign keys: `counts rebuild` recomputes
 the hot path and when millions are rebuilt (units, people and events are never deleted with rows that
 count; the flush hooks follow what does change).
 
-The hot path (operations.checkins) calls `added()` right after its INSERT: plain driver SQL written once
-per dialect (core/driver_sql.py), no statement built per call; the event's programs and units are read by
-the same statements, never cached. Everything done through the ORM (undo, void, review, an event
-created, cancelled, moved or counted toward other programs, a station visit, a unit moved) is caught by
-the flush hooks in progress/sync.py. progress/counters.py recomputes every table from the raw rows
-(`flask counts verify|rebuild`).
+The hot path (operations.checkins) counts a new check-in with plain driver SQL written once per dialect
+(core/driver_sql.py), no statement built per call: on PostgreSQL in the INSERT's own statement
+(`pg_counted_after`), on SQLite (and for a pending one) by `added()` right after the INSERT. The event's
+programs and units are read by the same statements, never cached. Everything done through the ORM (undo,
+void, review, an event created, cancelled, moved or counted toward other programs, a station visit, a unit
+moved) is caught by the flush hooks in progress/sync.py. progress/counters.py recomputes every table from
+the raw rows (`flask counts verify|rebuild`).
 """
 from __future__ import annotations
 
@@ -163,13 +164,14 @@ def connection_of(conn: Connection | Session) -> Connection:
 # --- the statements, written once -------------------------------------------------------------
 
 _FIGURES = ("checkins", "pending", *METHOD_COLUMNS.values())
-BUMP_SQL = (
-    "INSERT INTO event_count (event_id, seq, " + ", ".join(_FIGURES) + ") "
-    "VALUES (:event_id, :seq, " + ", ".join(f":{name}" for name in _FIGURES) + ") "
+_BUMP_INTO = "INSERT INTO event_count (event_id, seq, " + ", ".join(_FIGURES) + ") "
+_BUMP_VALUES = ":event_id, :seq, " + ", ".join(f":{name}" for name in _FIGURES)
+_BUMP_CONFLICT = (
     "ON CONFLICT (event_id) DO UPDATE SET seq = event_count.seq + excluded.seq, "
     + ", ".join(f"{name} = event_count.{name} + excluded.{name}" for name in _FIGURES)
     + " RETURNING seq"
 )
+BUMP_SQL = f"{_BUMP_INTO}VALUES ({_BUMP_VALUES}) {_BUMP_CONFLICT}"
 
 
 def bump(conn: Connection, event_id: int, method: str, pending: bool, delta: int, *, seq: int = 0) -> int:
@@ -190,16 +192,18 @@ def month_sql(column: str, dialect: str) -> str:
 
 
 _PUBLISHED_EVENT = f"SELECT {{}} FROM event WHERE id = :event_id AND status = '{PUBLISHED}'"
-_tally_sql: dict[str, str] = {}
+_tally_sql: dict[tuple[str, str], str] = {}
 
 
-def _tally_statement(dialect: str) -> str:
-    sql = _tally_sql.get(dialect)
+def _tally_statement(dialect: str, gate: str = "") -> str:
+    """The tally UPDATE; `gate`, a condition it also needs (PostgreSQL's one-statement check-in)."""
+    sql = _tally_sql.get((dialect, gate))
     if sql is None:
         starts = "(" + _PUBLISHED_EVENT.format("starts_at") + ")"
-        sql = _tally_sql[dialect] = (
+        sql = _tally_sql[(dialect, gate)] = (
             "UPDATE event_tally SET checkins = checkins + :delta "
-            "WHERE organization_id = (" + _PUBLISHED_EVENT.format("organization_id") + ") AND ("
+            f"WHERE {gate + ' AND ' if gate else ''}"
+            "organization_id = (" + _PUBLISHED_EVENT.format("organization_id") + ") AND ("
             f"(kind = '{PROGRAM}' AND level = (SELECT level FROM event WHERE id = :event_id) AND ("
             "(is_primary AND bucket = (SELECT program_id FROM event WHERE id = :event_id)) OR (NOT is_primary "
             "AND bucket IN (SELECT program_id FROM event_program WHERE event_id = :event_id)))) "
@@ -244,14 +248,31 @@ def cte_source(rows: str, starts: str) -> ReachSource:
 
 # A check-in at event :event_id reaches its person in the event's EventReach rows, if it is published.
 _STARTS = "(" + _PUBLISHED_EVENT.format("starts_at") + ")"
-CHECK_IN = ReachSource(
-    earlier=f"UPDATE person_reach SET first_starts_at = {_STARTS} WHERE participant_id = :participant_id "
-    f"AND first_starts_at > {_STARTS} AND (kind, bucket, organization_id) IN "
-    "(SELECT kind, bucket, organization_id FROM event_reach WHERE event_id = :event_id)",
-    insert="INSERT INTO person_reach (participant_id, kind, bucket, organization_id, first_starts_at) "
-    "SELECT :participant_id, r.kind, r.bucket, r.organization_id, e.starts_at "
-    f"FROM event_reach r JOIN event e ON e.id = r.event_id WHERE r.event_id = :event_id AND e.status = '{PUBLISHED}' "
-    "ON CONFLICT (participant_id, kind, bucket, organization_id) DO NOTHING RETURNING kind, bucket, organization_id",
+
+
+def _check_in_reach(rows: str = "") -> ReachSource:
+    """The person is :participant_id, or the participant_id of `rows` (a CTE of the check-in just inserted)."""
+    person, earlier_person = (f"{rows}.participant_id", f"(SELECT participant_id FROM {rows})") if rows else (
+        ":participant_id", ":participant_id")
+    return ReachSource(
+        earlier=f"UPDATE person_reach SET first_starts_at = {_STARTS} WHERE participant_id = {earlier_person} "
+        f"AND first_starts_at > {_STARTS} AND (kind, bucket, organization_id) IN "
+        "(SELECT kind, bucket, organization_id FROM event_reach WHERE event_id = :event_id)",
+        insert="INSERT INTO person_reach (participant_id, kind, bucket, organization_id, first_starts_at) "
+        f"SELECT {person}, r.kind, r.bucket, r.organization_id, e.starts_at "
+        f"FROM {rows + ' CROSS JOIN ' if rows else ''}event_reach r JOIN event e ON e.id = r.event_id "
+        f"WHERE r.event_id = :event_id AND e.status = '{PUBLISHED}' "
+        "ON CONFLICT (participant_id, kind, bucket, organization_id) DO NOTHING "
+        "RETURNING kind, bucket, organization_id",
+    )
+
+
+CHECK_IN = _check_in_reach()
+_CHECK_IN_AFTER_C = _check_in_reach("c")
+_COUNT_ADDED = (
+    "INSERT INTO reach_count (kind, bucket, organization_id, people) "
+    "SELECT kind, bucket, organization_id, 1 FROM added ORDER BY kind, bucket, organization_id "
+    "ON CONFLICT (kind, bucket, organization_id) DO UPDATE SET people = reach_count.people + excluded.people"
 )
 
 _count_sql: dict[int, str] = {}
@@ -285,30 +306,40 @@ def count_person(conn: Connection, event_id: int, participant_id: int) -> None:
     reach(conn, participant_id, CHECK_IN, {"event_id": event_id})
 
 
-# PostgreSQL runs every statement of a counted check-in in one round trip, as data-modifying CTEs. They touch
-# different rows (an earlier start only moves rows that exist, new rows are only those missing), so sharing
-# one snapshot changes nothing in what they write; SQLite runs the same statements one by one.
-PG_COUNTED_SQL = (
-    f"WITH bump AS ({BUMP_SQL}), tally AS ({_tally_statement('postgresql')}), "
-    f"earlier AS ({CHECK_IN.earlier}), added AS ({CHECK_IN.insert}), "
-    "counted AS (INSERT INTO reach_count (kind, bucket, organization_id, people) "
-    "SELECT kind, bucket, organization_id, 1 FROM added ORDER BY kind, bucket, organization_id "
-    "ON CONFLICT (kind, bucket, organization_id) DO UPDATE SET people = reach_count.people + excluded.people) "
-    "SELECT seq FROM bump"
-)
+# On PostgreSQL a new counted check-in and all of its counting are one statement (one round trip) of
+# data-modifying CTEs: the caller's CTEs end in `c`, the check-in's INSERT … ON CONFLICT DO NOTHING RETURNING
+# id, participant_id, and every count below reads from `c`, so a check-in lost to the unique rule counts
+# nothing. The counts touch different rows (an earlier start only moves rows that exist, new rows are only
+# those missing), so sharing one snapshot changes nothing in what they write; SQLite runs them one by one.
+_COUNT_ONE = {"seq": 1, "delta": 1, **dict.fromkeys(_FIGURES, 0), "checkins": 1}  # + the method's column
+
+
+def count_one(method: str) -> dict[str, int]:
+    """pg_counted_after's parameters for one counted check-in of `method` (besides the check-in's own)."""
+    values = dict(_COUNT_ONE)
+    if method in METHOD_COLUMNS:
+        values[METHOD_COLUMNS[method]] = 1
+    return values
+
+
+def pg_counted_after(check_in: str) -> str:
+    """The statement for `check_in` (CTEs ending in `c`) and its counts; it returns c's id, participant_id and
+    the check-in's running number at the event, or no row when nothing was inserted."""
+    return (
+        f"WITH {check_in}, bump AS ({_BUMP_INTO}SELECT {_BUMP_VALUES} FROM c {_BUMP_CONFLICT}), "
+        f"tally AS ({_tally_statement('postgresql', gate='EXISTS (SELECT 1 FROM c)')}), "
+        f"earlier AS ({_CHECK_IN_AFTER_C.earlier}), added AS ({_CHECK_IN_AFTER_C.insert}), "
+        f"counted AS ({_COUNT_ADDED}) "
+        "SELECT c.id, c.participant_id, (SELECT seq FROM bump) FROM c"
+    )
 
 
 def added(conn: Connection | Session, event: Any, participant_id: int, method: str, pending: bool) -> int:
-    """Count a check-in just inserted; return its running number at the event."""
+    """Count a check-in just inserted; return its running number at the event (SQLite, and pending ones:
+    PostgreSQL counts a counted one in its INSERT's statement, pg_counted_after)."""
     connection = connection_of(conn)
     if pending:  # a pending one counts once confirmed (progress/sync.py)
         return bump(connection, event.id, method, pending, 1, seq=1)
-    if connection.dialect.name == "postgresql":
-        values = {"event_id": event.id, "participant_id": participant_id, "seq": 1, "delta": 1,
-                  **dict.fromkeys(_FIGURES, 0), "checkins": 1}
-        if method in METHOD_COLUMNS:
-            values[METHOD_COLUMNS[method]] = 1
-        return int(run(connection, PG_COUNTED_SQL, values).scalar_one())
     seq = bump(connection, event.id, method, pending, 1, seq=1)
     tally(connection, event.id, 1)
     count_person(connection, event.id, participant_id)

@@ -117,6 +117,15 @@ def read(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) ->
     so the read sees the same rows outside; SQLite's driver runs reads outside a transaction in any case. A
     read after a write in the same transaction stays inside it and sees that write.
     """
+    return run_alone(conn, sql, params)
+
+
+def run_alone(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> Rows:
+    """Run one statement that is a whole unit of work by itself: a read, or every write of a request in one
+    statement. On PostgreSQL with no transaction open it runs in autocommit: the statement is atomic on its
+    own, and BEGIN and COMMIT would be two more round trips. Inside an open transaction (or on SQLite) it is
+    `run`; the caller's commit then ends it as usual, and finds nothing to commit after an autocommit.
+    """
     if conn.dialect.name != "postgresql":
         return run(conn, sql, params)
     raw = conn.connection.driver_connection

@@ -225,7 +225,7 @@ def test_registration_required_message_is_shown(client, db, create_event, monkey
     def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise CheckInRefused("本场活动需提前报名，凭报名电子票签到。", code="registration_required")
 
-    monkeypatch.setattr(public_views, "check_in", refuse)
+    monkeypatch.setattr(public_views, "check_in_typed", refuse)
     resp = submit(client, event)
     assert resp.status_code == 200 and "本场活动需提前报名" in page_text(resp)
     assert count(db, CheckIn) == 0

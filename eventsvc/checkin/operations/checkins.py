@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -189,21 +190,31 @@ _INSERT_PARTICIPANT = (
 )
 
 
+def _participant_row(details: Mapping[str, str], organization_id: int | None) -> dict[str, Any]:
+    now = utcnow()
+    return {"phone": details["phone"], "name": details["name"], "workplace": details["workplace"],
+            "group_label": details["group"], "first_organization_id": organization_id,
+            "created_at": now, "updated_at": now}
+
+
+def _attached_participant(new_id: int, row: Mapping[str, Any]) -> Participant:
+    """The participant just inserted from `row` (_participant_row), as a loaded object of the session."""
+    participant = Participant(id=new_id, phone=row["phone"], name=row["name"], workplace=row["workplace"],
+                              group=row["group_label"], first_organization_id=row["first_organization_id"],
+                              created_at=row["created_at"], updated_at=row["updated_at"], anonymized_at=None)
+    _attach(participant)
+    return participant
+
+
 def _insert_participant(details: Mapping[str, str], organization_id: int | None) -> Participant:
     """Insert a new participant in one statement; a concurrent insert of the same phone wins and is used."""
-    now = utcnow()
-    row = {"phone": details["phone"], "name": details["name"], "workplace": details["workplace"],
-           "group_label": details["group"], "first_organization_id": organization_id,
-           "created_at": now, "updated_at": now}
+    row = _participant_row(details, organization_id)
     new_id = driver_sql.run(db.session.connection(), _INSERT_PARTICIPANT, row).scalar()
     if new_id is None:  # another request created the same phone a moment ago: use theirs
         existing = db.session.scalar(select(Participant).where(Participant.phone == details["phone"]))
         assert existing is not None
         return existing
-    participant = Participant(id=new_id, phone=row["phone"], name=row["name"], workplace=row["workplace"],
-                              group=row["group_label"], first_organization_id=organization_id,
-                              created_at=now, updated_at=now, anonymized_at=None)
-    _attach(participant)
+    participant = _attached_participant(new_id, row)
     participant.__dict__["_fresh"] = True  # no check-in or registration can exist yet (see check_in)
     return participant
 
@@ -238,10 +249,34 @@ _CHECK_IN_COLUMNS = ("event_id", "participant_id", "checked_in_at", "method", "b
                      "name_given", "workplace_given", "device_hash", "client_ip", "user_agent", "status",
                      "pending_reason")
 _CHECK_IN_ID = "SELECT id FROM check_in WHERE event_id = :event AND participant_id = :participant"
+_ON_CHECK_IN_CONFLICT = " ON CONFLICT (event_id, participant_id) DO NOTHING RETURNING id"
 _INSERT_CHECK_IN = (
     f"INSERT INTO check_in ({', '.join(_CHECK_IN_COLUMNS)}) VALUES ({', '.join(':' + c for c in _CHECK_IN_COLUMNS)})"
-    " ON CONFLICT (event_id, participant_id) DO NOTHING RETURNING id"
+    + _ON_CHECK_IN_CONFLICT
 )
+
+
+def _pg_typed(column: str) -> str:
+    """A check-in column's parameter cast to its type: in INSERT … SELECT nothing else tells PostgreSQL.
+    Without its length: a cast to VARCHAR(n) would cut a longer text where the column refuses it."""
+    sql_type = CheckIn.__table__.c[column].type.compile(dialect=postgresql.dialect())
+    return f"CAST(:{column} AS {sql_type.split('(')[0]})"
+
+
+# PostgreSQL: a counted check-in and its counts in one statement (counters.pg_counted_after); for a person new
+# to the district, the participant's INSERT (`p`) too: the check-in takes p's id, and a phone inserted by
+# a concurrent request a moment ago leaves `p`, and so everything, empty (the caller then goes the usual way).
+_PG_CHECK_IN = counters.pg_counted_after(f"c AS ({_INSERT_CHECK_IN}, participant_id)")
+_PG_NEW_PERSON_CHECK_IN = counters.pg_counted_after(
+    f"p AS ({_INSERT_PARTICIPANT}), c AS (INSERT INTO check_in ({', '.join(_CHECK_IN_COLUMNS)}) SELECT "
+    + ", ".join("p.id" if c == "participant_id" else _pg_typed(c) for c in _CHECK_IN_COLUMNS)
+    + f" FROM p{_ON_CHECK_IN_CONFLICT}, participant_id)")
+
+
+def _unit_alone() -> bool:
+    """Whether the session holds no change of its own, so one statement can be the request's whole write."""
+    session = db.session()
+    return not (session.new or session.dirty or session.deleted)
 
 
 def check_in(
@@ -256,6 +291,7 @@ def check_in(
     given: Mapping[str, str] | None = None,
     source: Source | None = None,
     absent: bool = False,
+    alone: bool = False,
 ) -> CheckInResult:
     """Record one person at one event; a repeat returns the first check-in and writes nothing.
 
@@ -268,6 +304,8 @@ def check_in(
     device past the limit gets its check-in stored as pending (see operations.review).
     On an event that requires registration, a self check-in must name the `registration` whose
     holder the caller has proof of (ticket link or SMS code): a typed phone alone proves nothing.
+    `alone`: this check-in is all the request writes (a worker's own, committed right after): on PostgreSQL
+    its one statement then commits itself (driver_sql.run_alone), unless the session holds other changes.
     """
     if method not in METHODS:
         raise OperationError("签到方式无效")
@@ -281,6 +319,66 @@ def check_in(
         return CheckInResult(db.session.get_one(CheckIn, existing_id), created=False)
     if registration is None and not fresh and not (method == SELF_SCAN and event.requires_registration):
         registration = active_registration(event, participant)
+    values = _new_row(event, participant.id, by=by, method=method, at=at, registration=registration,
+                      enforce_window=enforce_window, given=given, source=source)
+    conn = db.session.connection()
+    pending = values["status"] == CHECKIN_PENDING
+    if conn.dialect.name == "postgresql" and not pending:
+        execute = driver_sql.run_alone if alone and _unit_alone() else driver_sql.run
+        row = execute(conn, _PG_CHECK_IN, {**values, **counters.count_one(method)}).first()
+        new_id, seq = (row[0], int(row[2])) if row is not None else (None, 0)
+    else:
+        new_id = driver_sql.run(conn, _INSERT_CHECK_IN, values).scalar()
+        seq = counters.added(conn, event, participant.id, method, pending) if new_id is not None else 0
+    if new_id is None:
+        # Lost a race with a concurrent submit of the same person: answer "already".
+        existing = existing_check_in(event, participant)
+        if existing is None:
+            raise OperationError("签到未能保存，请重试")
+        return CheckInResult(existing, created=False)
+    record = _attached_check_in(new_id, values, participant)
+    if method in (STAFF_SCAN, MANUAL):
+        # A worker's own check-in is its row (one write on the hot path); imports are one import.confirm entry.
+        # The entry is not used here: written at once (record_now), the commit has no ORM flush to do.
+        record_now(by, "checkin.create", record, organization=event.organization,
+                   summary=f"{METHOD_LABELS[method]}签到：{person_label(participant)}",
+                   changes={"participant_id": participant.id, "method": method})
+    return CheckInResult(record, created=True, seq=seq)
+
+
+def check_in_typed(event: Event, details: Mapping[str, str], known: Participant | None, *,
+                   registration: Registration | None, source: Source | None,
+                   absent: bool = False) -> CheckInResult:
+    """A worker's own check-in with the details typed on the phone: record_participant, then check_in as all
+    the request writes (`alone`). `known`: the participant with that phone, as just read (None: new), and
+    `absent` that this read found no check-in of theirs here.
+
+    On PostgreSQL a person new to the district is inserted by the check-in's own statement (one round trip
+    for everything); check_in's rules are the same (_new_row).
+    """
+    if known is None and db.session.get_bind().dialect.name == "postgresql" and _unit_alone():
+        values = _new_row(event, None, by=None, method=SELF_SCAN, at=None, registration=registration,
+                          enforce_window=True, given=details, source=source)
+        if values["status"] != CHECKIN_PENDING:
+            person = _participant_row(details, event.organization_id)
+            row = driver_sql.run_alone(db.session.connection(), _PG_NEW_PERSON_CHECK_IN,
+                                       {**values, **person, **counters.count_one(SELF_SCAN)}).first()
+            if row is not None:
+                participant = _attached_participant(row[1], person)
+                values["participant_id"] = row[1]
+                return CheckInResult(_attached_check_in(row[0], values, participant), created=True, seq=int(row[2]))
+            # The phone was inserted by a concurrent request (its twin submit, most likely): theirs is used.
+            known = db.session.scalar(select(Participant).where(Participant.phone == details["phone"]))
+            absent = False
+    participant = record_participant(details, known, by=None, organization_id=event.organization_id)
+    return check_in(event, participant, by=None, method=SELF_SCAN, registration=registration, given=details,
+                    source=source, absent=absent, alone=True)
+
+
+def _new_row(event: Event, participant_id: int | None, *, by: User | None, method: str, at: datetime | None,
+             registration: Registration | None, enforce_window: bool, given: Mapping[str, str] | None,
+             source: Source | None) -> dict[str, Any]:
+    """check_in's refusals for a person not checked in here, then the values of their new check-in row."""
     if event.requires_registration and registration is None and method in (SELF_SCAN, STAFF_SCAN):
         # Staff typing someone in by hand (MANUAL) or importing paper may admit a walk-in; scans may not.
         raise CheckInRefused("本场活动需提前报名，凭报名电子票签到。", code="registration_required")
@@ -289,7 +387,7 @@ def check_in(
     elif event.status == CANCELLED:
         raise CheckInRefused("本场活动已取消，不能签到。", code="cancelled")
     values = {
-        "event_id": event.id, "participant_id": participant.id, "checked_in_at": at or utcnow(),
+        "event_id": event.id, "participant_id": participant_id, "checked_in_at": at or utcnow(),
         "method": method, "by_user_id": by.id if by else None,
         "registration_id": registration.id if registration else None,
         "name_given": (given or {}).get("name", "")[:40] or (registration.name_given if registration else ""),
@@ -303,26 +401,16 @@ def check_in(
         reason = pending_reason(event, source)
         if reason:
             values.update(status=CHECKIN_PENDING, pending_reason=reason[:200])
-    conn = db.session.connection()
-    new_id = driver_sql.run(conn, _INSERT_CHECK_IN, values).scalar()
-    if new_id is None:
-        # Lost a race with a concurrent submit of the same person: answer "already".
-        existing = existing_check_in(event, participant)
-        if existing is None:
-            raise OperationError("签到未能保存，请重试")
-        return CheckInResult(existing, created=False)
-    seq = counters.added(conn, event, participant.id, method, values["status"] == CHECKIN_PENDING)
+    return values
+
+
+def _attached_check_in(new_id: int, values: Mapping[str, Any], participant: Participant) -> CheckIn:
+    """The check-in row just inserted, as a loaded object of the session with its participant."""
     record = CheckIn(id=new_id, checked_out_at=None, checked_out_by_id=None, reviewed_by_id=None,
                      reviewed_at=None, **values)
     _attach(record)
     set_committed_value(record, "participant", participant)  # known here: nothing loads it again
-    if method in (STAFF_SCAN, MANUAL):
-        # A worker's own check-in is its row (one write on the hot path); imports are one import.confirm entry.
-        # The entry is not used here: written at once (record_now), the commit has no ORM flush to do.
-        record_now(by, "checkin.create", record, organization=event.organization,
-                   summary=f"{METHOD_LABELS[method]}签到：{person_label(participant)}",
-                   changes={"participant_id": participant.id, "method": method})
-    return CheckInResult(record, created=True, seq=seq)
+    return record
 
 
 def undo_check_in(record: CheckIn, *, by: User, reason: str = "") -> AuditEntry:

@@ -15,19 +15,18 @@ from werkzeug.wrappers import Response
 from eventsvc.checkin.event_cache import PhoneAtEvent
 from eventsvc.checkin.forms import PersonForm
 from eventsvc.checkin.links import ticket_url
-from eventsvc.checkin.models import SELF_SCAN, CheckIn, Registration
+from eventsvc.checkin.models import CheckIn, Registration
 from eventsvc.checkin.operations import (
     CheckInRefused,
     CheckInResult,
     cancel_registration,
-    check_in,
+    check_in_typed,
     check_out,
     device_limit,
     ensure_open,
     pending_reason,
     person_at_event,
     person_from_row,
-    record_participant,
     register,
     validate_person,
 )
@@ -234,10 +233,8 @@ def finish_check_in(event: Event, details: dict[str, str], device: Device, *, re
             already = here.device_people if here is not None else None
             source = replace(source, reason=pending_reason(event, source, already))
             with one_sqlite_writer(db.session):
-                participant = record_participant(validate_person(**details), known, by=None,
-                                                 organization_id=event.organization_id)
-                result = check_in(event, participant, by=None, method=SELF_SCAN, registration=registration,
-                                  given=details, source=source, absent=known is not None)
+                result = check_in_typed(event, validate_person(**details), known, registration=registration,
+                                        source=source, absent=known is not None)
                 if result.created:
                     mark = answer_mark(result.check_in.id, result.seq)
                 db.session.commit()  # nothing is read back after it
