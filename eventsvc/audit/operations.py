@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Dialect, delete
+from sqlalchemy import Connection, Dialect, delete
 
 from eventsvc.audit.models import ACTOR_SYSTEM, ACTOR_USER, ACTOR_WORKER, AuditEntry
 from eventsvc.core import driver_sql
@@ -167,10 +167,8 @@ def _processors(dialect: Dialect) -> list[tuple[str, Callable[[Any], Any]]]:
     return found
 
 
-def record_now(actor: Actor, action: str, obj: Any = None, **fields: Any) -> None:
-    """`record` for a caller that does not use the entry: the same row, INSERTed at once with driver SQL in the
-    current transaction, so no ORM object is built and the commit has nothing to flush (a hot-path saving).
-    Takes record's arguments."""
+def _driver_values(actor: Actor, action: str, obj: Any, fields: dict[str, Any]) -> tuple[Connection, dict[str, Any]]:
+    """record's values as the driver takes them, and the connection to write them on."""
     values = entry_values(actor, action, obj, **fields)
     session = db.session()
     if any(isinstance(pending, AuditEntry) for pending in session.new):
@@ -178,7 +176,31 @@ def record_now(actor: Actor, action: str, obj: Any = None, **fields: Any) -> Non
     conn = session.connection()
     for name, process in _processors(conn.dialect):
         values[name] = process(values[name])
+    return conn, values
+
+
+def record_now(actor: Actor, action: str, obj: Any = None, **fields: Any) -> None:
+    """`record` for a caller that does not use the entry: the same row, INSERTed at once with driver SQL in the
+    current transaction, so no ORM object is built and the commit has nothing to flush (a hot-path saving).
+    Takes record's arguments."""
+    conn, values = _driver_values(actor, action, obj, fields)
     driver_sql.run(conn, _INSERT, values)
+
+
+# PostgreSQL: the entry of an object inserted by the same statement, as a data-modifying CTE over that
+# INSERT's RETURNING (`source`, with an `id`): the object's id is not known before the statement runs.
+def pg_entry_after(source: str) -> str:
+    """The CTE body writing the entry whose object is `source`'s row; its parameters are entry_params'."""
+    columns = ", ".join(f"{source}.id" if c.name == "object_id" else driver_sql.pg_typed(c, f"audit_{c.name}")
+                        for c in _COLUMNS)
+    return f"INSERT INTO audit_entry ({', '.join(c.name for c in _COLUMNS)}) SELECT {columns} FROM {source}"
+
+
+def entry_params(actor: Actor, action: str, **fields: Any) -> dict[str, Any]:
+    """pg_entry_after's parameters: record's values for an entry about an object not inserted yet (its
+    `object_type` given, its id taken from the statement)."""
+    _conn, values = _driver_values(actor, action, None, fields)
+    return {f"audit_{name}": value for name, value in values.items() if name != "object_id"}
 
 
 def purge_older_than(cutoff: datetime) -> int:

@@ -169,9 +169,10 @@ _BUMP_VALUES = ":event_id, :seq, " + ", ".join(f":{name}" for name in _FIGURES)
 _BUMP_CONFLICT = (
     "ON CONFLICT (event_id) DO UPDATE SET seq = event_count.seq + excluded.seq, "
     + ", ".join(f"{name} = event_count.{name} + excluded.{name}" for name in _FIGURES)
-    + " RETURNING seq"
 )
-BUMP_SQL = f"{_BUMP_INTO}VALUES ({_BUMP_VALUES}) {_BUMP_CONFLICT}"
+BUMP_SQL = f"{_BUMP_INTO}VALUES ({_BUMP_VALUES}) {_BUMP_CONFLICT} RETURNING seq"
+# The event's figures as the door shows them (queries.event_counts reads the same columns, in this order).
+SHOWN_FIGURES = ("checkins", "pending", *REGISTRATION_COLUMNS.values())
 
 
 def bump(conn: Connection, event_id: int, method: str, pending: bool, delta: int, *, seq: int = 0) -> int:
@@ -322,15 +323,22 @@ def count_one(method: str) -> dict[str, int]:
     return values
 
 
-def pg_counted_after(check_in: str) -> str:
-    """The statement for `check_in` (CTEs ending in `c`) and its counts; it returns c's id, participant_id and
-    the check-in's running number at the event, or no row when nothing was inserted."""
+def pg_counted_after(check_in: str, then: str = "", answer: str = "") -> str:
+    """The statement for `check_in` (CTEs ending in `c`) and its counts; it returns c's id, participant_id, the
+    check-in's running number at the event and the event's SHOWN_FIGURES as this check-in leaves them (the row
+    stays locked until the commit), or no row when nothing was inserted.
+
+    `then`: more CTEs over `c` (writes that go with the check-in: its audit entry, a scan's record), and
+    `answer`, more columns after those (e.g. what they returned).
+    """
+    figures = ", ".join(f"b.{name}" for name in ("seq", *SHOWN_FIGURES))
     return (
-        f"WITH {check_in}, bump AS ({_BUMP_INTO}SELECT {_BUMP_VALUES} FROM c {_BUMP_CONFLICT}), "
+        f"WITH {check_in}, bump AS ({_BUMP_INTO}SELECT {_BUMP_VALUES} FROM c {_BUMP_CONFLICT} "
+        f"RETURNING {', '.join(('seq', *SHOWN_FIGURES))}), "
         f"tally AS ({_tally_statement('postgresql', gate='EXISTS (SELECT 1 FROM c)')}), "
         f"earlier AS ({_CHECK_IN_AFTER_C.earlier}), added AS ({_CHECK_IN_AFTER_C.insert}), "
-        f"counted AS ({_COUNT_ADDED}) "
-        "SELECT c.id, c.participant_id, (SELECT seq FROM bump) FROM c"
+        f"counted AS ({_COUNT_ADDED}){', ' + then if then else ''} "
+        f"SELECT c.id, c.participant_id, {figures}{', ' + answer if answer else ''} FROM c LEFT JOIN bump b ON true"
     )
 
 

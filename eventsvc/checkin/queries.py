@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from eventsvc.checkin.counters import SHOWN_FIGURES
 from eventsvc.checkin.models import (
     CANCELLED,
     CHECKIN_PENDING,
@@ -56,7 +57,7 @@ def pending_check_ins(event: Event) -> list[CheckIn]:
 
 # One statement through the driver (core.driver_sql): the maintained counts, registrations by status included
 # (progress/sync.py keeps them with every registration change, so a scan never counts an event's registrations).
-_STATS = "SELECT checkins, pending, registered, waitlisted, reg_cancelled FROM event_count WHERE event_id = :event"
+_STATS = f"SELECT {', '.join(SHOWN_FIGURES)} FROM event_count WHERE event_id = :event"
 
 
 @dataclass(frozen=True)
@@ -267,12 +268,19 @@ def registration_by_token(token: str | None) -> Registration | None:
     return db.session.scalar(select(Registration).where(Registration.token == token))
 
 
-_TICKET = (
-    "SELECT r.id, r.event_id, r.participant_id, r.status, r.name_given, r.workplace_given,"
+_TICKET_COLUMNS = (
+    "r.id, r.event_id, r.participant_id, r.status, r.name_given, r.workplace_given,"
     " p.phone, p.name, p.workplace, p.group_label, p.first_organization_id, c.id"
-    " FROM registration r JOIN participant p ON p.id = r.participant_id"
+)
+_TICKET_AT_EVENT = (
+    " LEFT JOIN check_in c ON c.event_id = :event AND c.participant_id = r.participant_id WHERE r.token = :token")
+_TICKET = f"SELECT {_TICKET_COLUMNS} FROM registration r JOIN participant p ON p.id = r.participant_id" + (
+    _TICKET_AT_EVENT)
+# A staff scan's one read: whether its scan id is known, and its ticket as _TICKET reads it (NULLs: no such ticket).
+_SCAN_TICKET = (
+    f"SELECT {_TICKET_COLUMNS}, (SELECT id FROM scan_record WHERE client_scan_id = :client_scan_id) FROM (SELECT 1) k"
+    " LEFT JOIN (registration r JOIN participant p ON p.id = r.participant_id) ON r.token = :token"
     " LEFT JOIN check_in c ON c.event_id = :event AND c.participant_id = r.participant_id"
-    " WHERE r.token = :token"
 )
 
 
@@ -286,12 +294,31 @@ def ticket_at_event(token: str | None, event: Event) -> tuple[Registration | Non
     """
     if not token or len(token) > 40:
         return None, None
+    row = driver_sql.run(_flushed_connection(), _TICKET, {"event": event.id, "token": token}).first()
+    return _ticket_from_row(token, row)
+
+
+def scan_ticket_at_event(client_scan_id: str, token: str | None,
+                         event: Event) -> tuple[int | None, Registration | None, int | None]:
+    """The id of the scan_record stored for `client_scan_id` (None: a new scan), then ticket_at_event's answer,
+    in one read; outside a transaction when none is open (driver_sql.read), as it only reads."""
+    usable = token if token and len(token) <= 40 else None
+    row = driver_sql.read(_flushed_connection(), _SCAN_TICKET,
+                          {"client_scan_id": client_scan_id, "event": event.id, "token": usable}).one()
+    return (row[12], *_ticket_from_row(usable, row if row[0] is not None else None))
+
+
+def _flushed_connection() -> Any:
     session = db.session()
     if session.autoflush:
         session.flush()  # what the ORM query would have done first (driver SQL does not autoflush)
-    row = driver_sql.run(session.connection(), _TICKET, {"event": event.id, "token": token}).first()
-    if row is None:
+    return session.connection()
+
+
+def _ticket_from_row(token: str | None, row: Any) -> tuple[Registration | None, int | None]:
+    if row is None or token is None:
         return None, None
+    session = db.session()
     reg = session.identity_map.get(identity_key(Registration, row[0]))
     if reg is None:
         participant = session.identity_map.get(identity_key(Participant, row[2]))

@@ -3,9 +3,10 @@
 A worker's check-in is a handful of short statements; building each as a Core construct costs more CPU
 than the database spends on it (cache keys, `.excluded` proxies, compilation lookups). The few
 statements on that path are plain SQL strings with `:name` parameters, translated once per dialect
-(psycopg wants `%(name)s`, sqlite3 takes `:name` as is) and run with `exec_driver_sql` on the
-session's own connection and transaction. Values come back as the driver gives them: SQLite returns
-DATETIME columns as text: `as_datetime` reads such a value the way SQLAlchemy's own type would.
+(sqlite3 takes `:name` as is; on PostgreSQL, `$1`, `$2` … sent as they are through psycopg's RawCursor,
+or `%(name)s` the SQLAlchemy way) and run on the session's own connection and transaction. Values come
+back as the driver gives them: SQLite returns DATETIME columns as text: `as_datetime` reads such a value
+the way SQLAlchemy's own type would.
 
 Even `exec_driver_sql` costs about as much again as the statement itself (an execution context, result
 metadata, event dispatch), so `run` hands the statement to the DBAPI cursor of the same connection and reads
@@ -21,11 +22,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, exc
+from sqlalchemy import ColumnElement, Connection, exc
+from sqlalchemy.dialects import postgresql
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 _translated: dict[tuple[str, str], str] = {}
+_raw: dict[str, tuple[bytes, tuple[str, ...]]] = {}
 _PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: connected, no transaction open
+_PG_TUPLES_OK = 2  # psycopg.pq.ExecStatus.TUPLES_OK: the statement returned rows (maybe none)
 
 
 def _for_driver(conn: Connection, sql: str) -> str:
@@ -35,6 +39,44 @@ def _for_driver(conn: Connection, sql: str) -> str:
         found = sql if conn.dialect.name == "sqlite" else _NAMED.sub(r"%(\1)s", sql)
         _translated[key] = found
     return found
+
+
+def pg_typed(column: ColumnElement[Any], name: str = "") -> str:
+    """The parameter `:name` (default: the column's name) cast to `column`'s PostgreSQL type: in INSERT … SELECT
+    nothing else tells PostgreSQL its type. Without a length: a cast to VARCHAR(n) would cut a longer text
+    where the column refuses it."""
+    sql_type = column.type.compile(dialect=postgresql.dialect())
+    return f"CAST(:{name or column.name} AS {sql_type.split('(')[0]})"
+
+
+def _for_psycopg_raw(sql: str) -> tuple[bytes, tuple[str, ...]]:
+    """`sql` with PostgreSQL's own $n placeholders, and the parameter names in their order (a name used twice is
+    one parameter). psycopg's RawCursor sends it as it is: a `%(name)s` query is parsed again on every call once
+    it is longer than psycopg's cache takes (4 KB, which a check-in's statement with its riders passes)."""
+    found = _raw.get(sql)
+    if found is None:
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(1) not in names:
+                names.append(match.group(1))
+            return f"${names.index(match.group(1)) + 1}"
+
+        found = _raw[sql] = (_NAMED.sub(number, sql).encode(), tuple(names))
+    return found
+
+
+def _raw_cursor(conn: Any) -> Any:
+    from psycopg import RawCursor  # only ever asked for on PostgreSQL, where psycopg is installed
+
+    return RawCursor(conn)
+
+
+def _returns_rows(cursor: Any) -> bool:
+    result = getattr(cursor, "pgresult", None)
+    if result is not None:  # psycopg: without building `description`, a list of column objects, per statement
+        return bool(result.status == _PG_TUPLES_OK)
+    return cursor.description is not None
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -91,10 +133,16 @@ def run(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> 
         result = conn.exec_driver_sql(statement, values)
         return Rows(list(result) if result.returns_rows else [])
     fairy = conn.connection  # the pooled DBAPI connection inside the session's transaction
-    cursor = fairy.cursor()
+    query: str | bytes = statement
+    arguments: Mapping[str, Any] | list[Any] = values
+    if conn.dialect.name == "postgresql":
+        query, names = _for_psycopg_raw(sql)
+        cursor, arguments = _raw_cursor(fairy.driver_connection), [values[name] for name in names]
+    else:
+        cursor = fairy.cursor()
     try:
-        cursor.execute(statement, values)
-        rows = cursor.fetchall() if cursor.description is not None else []
+        cursor.execute(query, arguments)
+        rows = cursor.fetchall() if _returns_rows(cursor) else []
     except conn.dialect.loaded_dbapi.Error as error:
         invalidated = conn.dialect.is_disconnect(error, fairy, cursor)
         wrapped = exc.DBAPIError.instance(statement, values, error, conn.dialect.loaded_dbapi.Error,

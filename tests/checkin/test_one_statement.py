@@ -1,13 +1,31 @@
-"""A worker's own check-in as one write: on PostgreSQL one statement (participant, check-in and counts) that
-commits itself; the same answers and counts as the step-by-step path SQLite takes."""
+"""A check-in as one write: on PostgreSQL one statement (participant, check-in and counts; for a staff scan its
+audit entry and the scan's record too) that commits itself; the same answers and counts as the step-by-step
+path SQLite takes."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import func, select, text
 
+from eventsvc.audit.models import AuditEntry
 from eventsvc.checkin.counters import EventCount
-from eventsvc.checkin.models import CHECKIN_PENDING, SELF_SCAN, CheckIn, Participant
-from eventsvc.checkin.operations import Source, check_in, check_in_typed, validate_person
+from eventsvc.checkin.models import CHECKIN_PENDING, SELF_SCAN, CheckIn, Participant, ScanRecord
+from eventsvc.checkin.operations import (
+    Scan,
+    ScanRaced,
+    Source,
+    check_in,
+    check_in_typed,
+    process_scan,
+    register,
+    validate_person,
+)
+from eventsvc.checkin.operations import scans as scans_module
+from eventsvc.checkin.queries import event_counts
+from eventsvc.events.models import Event
 from eventsvc.extensions import db
+from eventsvc.orgs.models import User
 from eventsvc.progress.counters import verify
 from tests.statements import seen_statements
 
@@ -124,4 +142,61 @@ def test_a_device_past_its_limit_is_held_for_review_on_every_path(db, create_eve
     assert result.created and result.check_in.status == CHECKIN_PENDING
     counts = db.session.get_one(EventCount, event.id)
     assert (counts.checkins, counts.pending) == (0, 1)
+    assert verify().lines == []
+
+
+def _ticket_scene(tree, create_event) -> tuple[Event, User, list[str]]:  # type: ignore[no-untyped-def]
+    event = create_event(org=tree["a"], starts_in=timedelta(minutes=30), registration_mode="on")
+    tokens = [register(event, {"name": f"票务职工{i}", "phone": f"1390000{i:04d}"}, by=None).token for i in range(2)]
+    db.session.commit()
+    checker = tree["checker_a"]
+    _as_the_view_has_them(event, checker)
+    event.organization, checker.organization  # noqa: B018  (loaded, as the request's cached stamps have them)
+    _as_the_view_has_them()
+    return event, checker, tokens
+
+
+def test_a_ticket_scan_is_one_read_and_one_statement(db, tree, create_event) -> None:  # type: ignore[no-untyped-def]
+    """Scan id, ticket, holder and check-in in one read; check-in, counts, audit entry and the scan's record in one
+    statement that commits itself (PostgreSQL); a resend replays it and writes no second anything."""
+    event, checker, tokens = _ticket_scene(tree, create_event)
+    with seen_statements(db.engine) as statements:
+        result = process_scan(event, Scan("one-statement-scan-1", code=tokens[0]), by=checker, alone=True)
+    assert result.outcome == "success" and result.check_in_id is not None
+    if _on_postgresql():
+        assert len(statements) == 2, statements
+        assert statements[0].startswith("SELECT") and "scan_record" in statements[0]
+        assert statements[1].startswith("WITH c AS (INSERT INTO check_in") and not _open_transaction()
+        assert result.counts == event_counts(event)
+    db.session.commit()
+    stored = db.session.scalar(select(ScanRecord).where(ScanRecord.client_scan_id == "one-statement-scan-1"))
+    assert stored is not None and (stored.outcome, stored.check_in_id, stored.attempts) == (
+        "success", result.check_in_id, 1)
+    assert stored.checked_in_at == result.checked_in_at
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "checkin.create"))
+    assert entry is not None and (entry.object_type, entry.object_id, entry.event_id, entry.actor_id) == (
+        "check_in", result.check_in_id, event.id, checker.id)
+    assert entry.changes == {"participant_id": stored.participant_id, "method": "staff"}
+    again = process_scan(event, Scan("one-statement-scan-1", code=tokens[0]), by=checker, alone=True)
+    db.session.commit()
+    assert again.replayed and again.check_in_id == result.check_in_id
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "checkin.create")) == 1
+    assert db.session.scalar(select(ScanRecord.attempts).where(ScanRecord.id == stored.id)) == 2
+    assert verify().lines == []
+
+
+def test_a_scan_id_taken_meanwhile_writes_nothing_in_a_batch(db, tree, create_event, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The read found the scan id free, but another scan stored it since: ScanRaced, and the batch's rollback
+    leaves no check-in, entry or count behind (the view then replays the stored answer)."""
+    event, checker, tokens = _ticket_scene(tree, create_event)
+    process_scan(event, Scan("taken-scan-id", code=tokens[1]), by=checker)
+    db.session.commit()
+    read = scans_module.scan_ticket_at_event
+    monkeypatch.setattr(scans_module, "scan_ticket_at_event", lambda *args: (None, *read(*args)[1:]))
+    with pytest.raises(ScanRaced):
+        process_scan(event, Scan("taken-scan-id", code=tokens[0]), by=checker)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(CheckIn.id)).where(CheckIn.event_id == event.id)) == 1
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "checkin.create")) == 1
+    assert db.session.get_one(EventCount, event.id).checkins == 1
     assert verify().lines == []

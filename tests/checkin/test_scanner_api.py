@@ -230,7 +230,8 @@ def test_offline_scan_time_is_kept_but_never_in_the_future(login, client, setup)
 
 
 def test_a_scan_reads_its_figures_before_the_commit_and_nothing_after(login, client, setup):
-    """The answer's figures include the scan, and come from the scan's own transaction (no second one)."""
+    """The answer's figures include the scan, and come from the scan's own transaction (no second one): on
+    PostgreSQL from the check-in's statement itself."""
     from sqlalchemy import event as sa_event
 
     event, reg = setup["event"], setup["regs"][1]
@@ -254,4 +255,7 @@ def test_a_scan_reads_its_figures_before_the_commit_and_nothing_after(login, cli
     assert answer["result"]["outcome"] == "success" and answer["stats"]["checked_in"] == 1
     assert answer["stats"]["registered"] == 3
     assert steps[-1] == "COMMIT" and steps.count("COMMIT") == 1, steps
-    assert steps[-2].startswith("SELECT checkins, pending, registered"), steps
+    if db.session.get_bind().dialect.name == "postgresql":  # returned by the check-in's own statement
+        assert steps[-2].startswith("WITH c AS (INSERT INTO check_in"), steps
+    else:
+        assert steps[-2].startswith("SELECT checkins, pending, registered"), steps

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event as sa_event
+from sqlalchemy import select
 
 from eventsvc.audit import operations as audit_operations
-from eventsvc.checkin.models import Registration
+from eventsvc.checkin.models import Registration, ScanRecord
 from eventsvc.checkin.operations import Scan, check_in, process_scan, register
 from eventsvc.checkin.operations import checkins as checkins_module
 from eventsvc.checkin.operations import scans as scans_module
@@ -33,10 +34,12 @@ _TABLES = {
 }
 
 
-def _orm_ticket(token: str | None, event: Event) -> tuple[Registration | None, int | None]:
-    """The scanner's read before the fast path: the ORM query. The second value is never None, so check_in
-    reads the holder's check-in itself, as it did then."""
-    return registration_by_token(token), -1
+def _orm_ticket(client_scan_id: str, token: str | None,
+               event: Event) -> tuple[int | None, Registration | None, int | None]:
+    """The scanner's reads before the fast path: the scan id, then the ORM query. The last value is never None,
+    so check_in reads the holder's check-in itself, as it did then."""
+    seen = db.session.scalar(select(ScanRecord.id).where(ScanRecord.client_scan_id == client_scan_id))
+    return seen, registration_by_token(token), -1
 
 
 @pytest.fixture
@@ -117,8 +120,9 @@ def orm_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     @contextmanager
     def use() -> Iterator[None]:
         with monkeypatch.context() as m:
-            m.setattr(scans_module, "ticket_at_event", _orm_ticket)
+            m.setattr(scans_module, "scan_ticket_at_event", _orm_ticket)
             m.setattr(checkins_module, "record_now", audit_operations.record)
+            m.setattr(checkins_module, "_one_statement", lambda _conn: False)  # PostgreSQL's too: step by step
             yield
 
     yield use

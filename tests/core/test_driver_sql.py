@@ -107,3 +107,21 @@ def test_a_read_opens_no_transaction_and_one_after_a_write_sees_it(probe: SQLAlc
     assert driver_sql.read(conn, "SELECT COUNT(*) FROM driver_sql_probe").scalar() == 2  # its own write
     db.session.rollback()  # the read did not commit the write
     assert driver_sql.read(db.session.connection(), "SELECT COUNT(*) FROM driver_sql_probe").scalar() == 1
+
+
+def test_a_name_used_twice_a_cast_and_a_long_statement(probe: SQLAlchemy, way: list[str]) -> None:
+    """One value for a name used twice, `::` left alone, and a statement past psycopg's 4 KB query cache runs as
+    a short one does (PostgreSQL's cursor way numbers the names $1, $2 … once per statement)."""
+    _run(probe, _INSERT, {"id": 1, "code": "a", "at": None})
+    twice = "SELECT id FROM driver_sql_probe WHERE code = :code OR (code || 'x') = (:code || 'x')"
+    assert _run(probe, twice, {"code": "a"}).scalar() == 1
+    cast = "SELECT CAST(id AS VARCHAR(10)) || ':' || :code FROM driver_sql_probe WHERE id = :id"
+    assert _run(probe, cast, {"id": 1, "code": "b"}).scalar() == "1:b"
+    long = "SELECT id FROM driver_sql_probe WHERE " + " OR ".join(f"code = :c{i}" for i in range(400))
+    assert len(long) > 4096
+    assert _run(probe, long, {f"c{i}": "a" if i == 399 else f"n{i}" for i in range(400)}).scalar() == 1
+    if way:
+        assert len(way) == 4  # the SQLAlchemy way saw each statement
+    if probe.session.get_bind().dialect.name == "postgresql":
+        query, names = driver_sql._for_psycopg_raw(twice)
+        assert names == ("code",) and query.count(b"$1") == 2 and b"$2" not in query

@@ -17,13 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from eventsvc.audit.models import AuditEntry
-from eventsvc.audit.operations import person_label, record_now
+from eventsvc.audit.operations import entry_params, person_label, pg_entry_after, record_now
 from eventsvc.audit.operations import record as audit
 from eventsvc.checkin import counters
 from eventsvc.checkin.models import (
@@ -63,6 +62,10 @@ class CheckInResult:
     check_in: CheckIn
     created: bool  # False: the person had already checked in (nothing was written)
     seq: int = 0  # the event's running number taken by a new check-in (counters.EventCount.seq)
+    # The event's counters.SHOWN_FIGURES as this check-in left them, when its statement returned them.
+    counts: tuple[int, ...] | None = None
+    rode: bool = False  # the check-in's statement ran its Rider, which returned `rider_id` (None: nothing)
+    rider_id: int | None = None
 
     @property
     def ordinal(self) -> int:
@@ -257,20 +260,55 @@ _INSERT_CHECK_IN = (
 
 
 def _pg_typed(column: str) -> str:
-    """A check-in column's parameter cast to its type: in INSERT … SELECT nothing else tells PostgreSQL.
-    Without its length: a cast to VARCHAR(n) would cut a longer text where the column refuses it."""
-    sql_type = CheckIn.__table__.c[column].type.compile(dialect=postgresql.dialect())
-    return f"CAST(:{column} AS {sql_type.split('(')[0]})"
+    return driver_sql.pg_typed(CheckIn.__table__.c[column])
 
 
 # PostgreSQL: a counted check-in and its counts in one statement (counters.pg_counted_after); for a person new
 # to the district, the participant's INSERT (`p`) too: the check-in takes p's id, and a phone inserted by
 # a concurrent request a moment ago leaves `p`, and so everything, empty (the caller then goes the usual way).
-_PG_CHECK_IN = counters.pg_counted_after(f"c AS ({_INSERT_CHECK_IN}, participant_id)")
+_PG_RETURNING = ", participant_id, checked_in_at"  # what the CTEs over `c` read of it
+_PG_CHECK_IN = f"c AS ({_INSERT_CHECK_IN}{_PG_RETURNING})"
 _PG_NEW_PERSON_CHECK_IN = counters.pg_counted_after(
     f"p AS ({_INSERT_PARTICIPANT}), c AS (INSERT INTO check_in ({', '.join(_CHECK_IN_COLUMNS)}) SELECT "
     + ", ".join("p.id" if c == "participant_id" else _pg_typed(c) for c in _CHECK_IN_COLUMNS)
-    + f" FROM p{_ON_CHECK_IN_CONFLICT}, participant_id)")
+    + f" FROM p{_ON_CHECK_IN_CONFLICT}{_PG_RETURNING})")
+
+
+@dataclass(frozen=True)
+class Rider:
+    """A write that belongs with a new check-in, made by the check-in's own statement on PostgreSQL: `cte` is
+    an INSERT … SELECT … FROM c (c: the check-in's RETURNING id, participant_id, checked_in_at) returning `id`,
+    with its `params` (names of its own). Elsewhere, or when no check-in is inserted, it is not run: the
+    caller sees CheckInResult.rode False and writes it itself."""
+
+    cte: str
+    params: Mapping[str, Any]
+
+
+_pg_statements: dict[tuple[bool, str], str] = {}
+
+
+def _pg_statement(audited: bool, rider: Rider | None) -> str:
+    """The one statement of a counted check-in: with its audit entry (staff) and a rider's write (written once)."""
+    key = (audited, rider.cte if rider else "")
+    found = _pg_statements.get(key)
+    if found is None:
+        then = ([f"audit AS ({pg_entry_after('c')})"] if audited else []) + ([f"rider AS ({key[1]})"] if rider else [])
+        found = _pg_statements[key] = counters.pg_counted_after(
+            _PG_CHECK_IN, ", ".join(then), "(SELECT id FROM rider)" if rider else "")
+    return found
+
+
+def _one_statement(conn: Connection) -> bool:
+    """Whether a counted check-in is one statement with its counts and riders (PostgreSQL), or step by step."""
+    return conn.dialect.name == "postgresql"
+
+
+def _audit_fields(event: Event, participant: Participant, method: str) -> dict[str, Any]:
+    """The checkin.create entry of a staff check-in (a worker's own is its row: one write on the hot path;
+    imports are one import.confirm entry)."""
+    return {"organization": event.organization, "summary": f"{METHOD_LABELS[method]}签到：{person_label(participant)}",
+            "changes": {"participant_id": participant.id, "method": method}}
 
 
 def _unit_alone() -> bool:
@@ -292,6 +330,7 @@ def check_in(
     source: Source | None = None,
     absent: bool = False,
     alone: bool = False,
+    rider: Rider | None = None,
 ) -> CheckInResult:
     """Record one person at one event; a repeat returns the first check-in and writes nothing.
 
@@ -306,6 +345,7 @@ def check_in(
     holder the caller has proof of (ticket link or SMS code): a typed phone alone proves nothing.
     `alone`: this check-in is all the request writes (a worker's own, committed right after): on PostgreSQL
     its one statement then commits itself (driver_sql.run_alone), unless the session holds other changes.
+    On PostgreSQL a staff check-in's audit entry and a `rider` (Rider) are written by that statement too.
     """
     if method not in METHODS:
         raise OperationError("签到方式无效")
@@ -323,10 +363,23 @@ def check_in(
                       enforce_window=enforce_window, given=given, source=source)
     conn = db.session.connection()
     pending = values["status"] == CHECKIN_PENDING
-    if conn.dialect.name == "postgresql" and not pending:
+    audited = method in (STAFF_SCAN, MANUAL)  # a staff check-in has its checkin.create entry
+    counts: tuple[int, ...] | None = None
+    rider_id: int | None = None
+    rode = False
+    if _one_statement(conn) and not pending:
+        params = {**values, **counters.count_one(method)}
+        if audited:  # its entry is written by the same statement, the check-in's id taken from `c`
+            params.update(entry_params(by, "checkin.create", object_type=CheckIn.__tablename__, event_id=event.id,
+                                       **_audit_fields(event, participant, method)))
+        if rider is not None:
+            params.update(rider.params)
         execute = driver_sql.run_alone if alone and _unit_alone() else driver_sql.run
-        row = execute(conn, _PG_CHECK_IN, {**values, **counters.count_one(method)}).first()
+        row = execute(conn, _pg_statement(audited, rider), params).first()
         new_id, seq = (row[0], int(row[2])) if row is not None else (None, 0)
+        if row is not None:
+            counts, audited = tuple(row[3:8]), False  # the entry is written already
+            rode, rider_id = rider is not None, row[8] if rider is not None else None
     else:
         new_id = driver_sql.run(conn, _INSERT_CHECK_IN, values).scalar()
         seq = counters.added(conn, event, participant.id, method, pending) if new_id is not None else 0
@@ -337,13 +390,10 @@ def check_in(
             raise OperationError("签到未能保存，请重试")
         return CheckInResult(existing, created=False)
     record = _attached_check_in(new_id, values, participant)
-    if method in (STAFF_SCAN, MANUAL):
-        # A worker's own check-in is its row (one write on the hot path); imports are one import.confirm entry.
-        # The entry is not used here: written at once (record_now), the commit has no ORM flush to do.
-        record_now(by, "checkin.create", record, organization=event.organization,
-                   summary=f"{METHOD_LABELS[method]}签到：{person_label(participant)}",
-                   changes={"participant_id": participant.id, "method": method})
-    return CheckInResult(record, created=True, seq=seq)
+    if audited:
+        # Not used here: written at once (record_now), the commit has no ORM flush to do.
+        record_now(by, "checkin.create", record, **_audit_fields(event, participant, method))
+    return CheckInResult(record, created=True, seq=seq, counts=counts, rode=rode, rider_id=rider_id)
 
 
 def check_in_typed(event: Event, details: Mapping[str, str], known: Participant | None, *,
@@ -366,7 +416,8 @@ def check_in_typed(event: Event, details: Mapping[str, str], known: Participant 
             if row is not None:
                 participant = _attached_participant(row[1], person)
                 values["participant_id"] = row[1]
-                return CheckInResult(_attached_check_in(row[0], values, participant), created=True, seq=int(row[2]))
+                return CheckInResult(_attached_check_in(row[0], values, participant), created=True, seq=int(row[2]),
+                                     counts=tuple(row[3:8]))
             # The phone was inserted by a concurrent request (its twin submit, most likely): theirs is used.
             known = db.session.scalar(select(Participant).where(Participant.phone == details["phone"]))
             absent = False

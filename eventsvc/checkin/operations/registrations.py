@@ -21,6 +21,7 @@ from eventsvc.checkin.models import (
 from eventsvc.checkin.operations.checkins import (
     CheckInRefused,
     CheckInResult,
+    Rider,
     check_in,
     upsert_participant,
 )
@@ -245,10 +246,11 @@ def check_in_by_ticket(event: Event, text: str, *, by: User, at: datetime | None
 
 
 def admit_ticket(event: Event, text: str, reg: Registration | None, *, by: User,
-                 at: datetime | None = None, absent: bool = False) -> CheckInResult:
+                 at: datetime | None = None, absent: bool = False, rider: Rider | None = None,
+                 alone: bool = False) -> CheckInResult:
     """check_in_by_ticket for a caller that has looked up the ticket's registration (`reg`) already.
 
-    `absent`: the caller has just read that the holder has no check-in at `event` (see check_in).
+    `absent`: the caller has just read that the holder has no check-in at `event`; `rider`, `alone`: check_in's.
     """
     if _CHECKIN_IN_URL.search((text or "").strip()):
         raise CheckInRefused("这是活动的自助签到码，不是职工的报名电子票。", code="not_a_ticket")
@@ -260,4 +262,5 @@ def admit_ticket(event: Event, text: str, reg: Registration | None, *, by: User,
         raise CheckInRefused(f"{reg.shown_name} 的报名已取消。", code="cancelled_ticket")
     if reg.status == WAITLISTED:
         raise CheckInRefused(f"{reg.shown_name} 仍在候补名单中，未获得名额。", code="waitlisted")
-    return check_in(event, reg.participant, by=by, method=STAFF_SCAN, at=at, registration=reg, absent=absent)
+    return check_in(event, reg.participant, by=by, method=STAFF_SCAN, at=at, registration=reg, absent=absent,
+                    rider=rider, alone=alone)

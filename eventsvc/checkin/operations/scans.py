@@ -15,16 +15,16 @@ record holds no personal details.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
 
 from eventsvc.checkin.models import MANUAL, CheckIn, Participant, Registration, ScanRecord
-from eventsvc.checkin.operations.checkins import CheckInResult, check_in, check_out, upsert_participant
+from eventsvc.checkin.operations.checkins import CheckInResult, Rider, check_in, check_out, upsert_participant
 from eventsvc.checkin.operations.registrations import admit_ticket, ticket_token_from
-from eventsvc.checkin.queries import active_registration, existing_check_in, ticket_at_event
+from eventsvc.checkin.queries import active_registration, existing_check_in, scan_ticket_at_event
 from eventsvc.core import driver_sql
 from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import can_check_in_at
@@ -86,6 +86,8 @@ class ScanResult:
     # The check-in itself when this request decided it: the answer reads it (and its person) from here
     # instead of loading both again. Not part of what is stored or compared.
     check_in: CheckIn | None = field(default=None, compare=False, repr=False)
+    # The event's counters.SHOWN_FIGURES as this scan left them, when its statement returned them.
+    counts: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
 
 
 def clamp_scanned_at(when: datetime | None, now: datetime) -> datetime:
@@ -108,7 +110,8 @@ def _result(scan: Scan, outcome: Outcome, record: CheckIn | None = None, *, code
 
 
 def _from_check_in(scan: Scan, result: CheckInResult) -> ScanResult:
-    return _result(scan, Outcome.SUCCESS if result.created else Outcome.ALREADY, result.check_in)
+    answer = _result(scan, Outcome.SUCCESS if result.created else Outcome.ALREADY, result.check_in)
+    return replace(answer, counts=result.counts) if result.counts is not None else answer
 
 
 def _participant_for(event: Event, scan: Scan, *, by: User,
@@ -139,35 +142,41 @@ def _participant_for(event: Event, scan: Scan, *, by: User,
     raise OperationError("扫码内容为空", code="bad_scan")
 
 
-def _decide(event: Event, scan: Scan, *, by: User, at: datetime) -> ScanResult:
-    """Apply one scan and return the outcome (a refusal is an outcome, not an error)."""
+def _decide(event: Event, scan: Scan, *, by: User, at: datetime, ticket: Registration | None,
+            checked_in: int | None, rider: Rider | None, alone: bool) -> tuple[ScanResult, bool]:
+    """Apply one scan and return the outcome (a refusal is an outcome, not an error), and whether `rider` (the
+    scan's record, for a check-in) was written with it. `ticket` and `checked_in`: scan_ticket_at_event's."""
     refused = Outcome.REFUSED if scan.mode == Mode.IN else Outcome.REFUSED_OUT
-    # One read: the ticket's registration and holder, and whether the holder has checked in here already.
-    ticket, checked_in = ticket_at_event(ticket_token_from(scan.code), event) if scan.code else (None, None)
     # The holder of a ticket of this event, so a refusal can name them; a foreign ticket names nobody.
     participant_id: int | None = ticket.participant_id if ticket is not None and ticket.event_id == event.id else None
     try:
         if scan.mode == Mode.IN:
             if scan.code:
-                return _from_check_in(scan, admit_ticket(event, scan.code, ticket, by=by, at=at,
-                                                         absent=ticket is not None and checked_in is None))
-            participant, reg = _participant_for(event, scan, by=by, ticket=None)
-            participant_id = participant.id
-            return _from_check_in(scan, check_in(event, participant, by=by, method=MANUAL, at=at, registration=reg,
-                                                 given=scan.person))
+                result = admit_ticket(event, scan.code, ticket, by=by, at=at, rider=rider, alone=alone,
+                                      absent=ticket is not None and checked_in is None)
+            else:
+                participant, reg = _participant_for(event, scan, by=by, ticket=None)
+                participant_id = participant.id
+                result = check_in(event, participant, by=by, method=MANUAL, at=at, registration=reg,
+                                  given=scan.person, rider=rider, alone=alone)
+            if result.rode and result.rider_id is None:
+                raise ScanRaced("该扫码记录正在另一请求中处理，请重试", code="scan_raced")
+            return _from_check_in(scan, result), result.rode
         participant, _reg = _participant_for(event, scan, by=by, ticket=ticket)
         participant_id = participant.id
         record = existing_check_in(event, participant)
         if record is None:
             raise OperationError("尚未签到", code="not_checked_in")
         if record.checked_out_at is not None:
-            return _result(scan, Outcome.ALREADY_OUT, record)
+            return _result(scan, Outcome.ALREADY_OUT, record), False
         check_out(record, by=by, at=max(at, record.checked_in_at))
-        return _result(scan, Outcome.CHECKED_OUT, record)
+        return _result(scan, Outcome.CHECKED_OUT, record), False
+    except ScanRaced:
+        raise
     except OperationError as exc:
         if exc.code == "not_registered":
             participant_id = None  # never reveal who a foreign ticket or id belongs to
-        return _result(scan, refused, code=exc.code, participant_id=participant_id)
+        return _result(scan, refused, code=exc.code, participant_id=participant_id), False
 
 
 def _stored(record: ScanRecord, scan: Scan) -> ScanResult:
@@ -197,36 +206,58 @@ class ScanRaced(OperationError):
 
 # Driver SQL (core.driver_sql): a scan id is looked up first, and the decision stored last in one INSERT.
 _SEEN = "SELECT id FROM scan_record WHERE client_scan_id = :client_scan_id"
-_STORE = ("INSERT INTO scan_record (client_scan_id, event_id, user_id, scanned_at, received_at, outcome, code,"
-          " participant_id, check_in_id, checked_in_at, checked_out_at, attempts) VALUES (:client_scan_id,"
-          " :event_id, :user_id, :scanned_at, :received_at, :outcome, :code, :participant_id, :check_in_id,"
-          " :checked_in_at, :checked_out_at, 1) ON CONFLICT (client_scan_id) DO NOTHING RETURNING id")
+_STORED_COLUMNS = ("client_scan_id, event_id, user_id, scanned_at, received_at, outcome, code, participant_id,"
+                   " check_in_id, checked_in_at, checked_out_at, attempts")
+_ON_STORED = " ON CONFLICT (client_scan_id) DO NOTHING RETURNING id"
+_STORE = (f"INSERT INTO scan_record ({_STORED_COLUMNS}) VALUES (:client_scan_id, :event_id, :user_id, :scanned_at,"
+          " :received_at, :outcome, :code, :participant_id, :check_in_id, :checked_in_at, :checked_out_at, 1)"
+          + _ON_STORED)
+# The same record of a scan that checks someone in, written by the check-in's own statement (a Rider, PostgreSQL).
+_STORE_WITH_CHECK_IN = (
+    f"INSERT INTO scan_record ({_STORED_COLUMNS}) SELECT "
+    + ", ".join(driver_sql.pg_typed(ScanRecord.__table__.c[name], f"scan_{name}")
+                for name in ("client_scan_id", "event_id", "user_id", "scanned_at", "received_at"))
+    + f", '{Outcome.SUCCESS.value}', '{Outcome.SUCCESS.value}', c.participant_id, c.id, c.checked_in_at, NULL, 1"
+    " FROM c" + _ON_STORED
+)
 
 
-def process_scan(event: Event, scan: Scan, *, by: User, now: datetime | None = None) -> ScanResult:
+def process_scan(event: Event, scan: Scan, *, by: User, now: datetime | None = None,
+                 alone: bool = False) -> ScanResult:
     """Decide one staff scan once; a repeated client_scan_id returns the stored decision.
 
-    The reads come first and every write last, so SQLite's single write lock is held for the writes
-    only, not for the whole scan. A retry racing its original (the device resent before the answer
-    came) finds the id taken when storing its decision and raises ScanRaced: the caller rolls back
-    and applies the batch again, which then replays the original's answer.
+    The reads come first (one, for a ticket: its scan id, registration, holder and check-in) and every write
+    last, so SQLite's single write lock is held for the writes only, not for the whole scan. On PostgreSQL a
+    check-in, its counts, its audit entry and the scan's record are one statement, which commits itself when
+    it is all the request writes (`alone`: the request's only scan). A retry racing its original (the device
+    resent before the answer came) finds the id taken when storing its decision and raises ScanRaced: the
+    caller rolls back and applies the batch again, which then replays the original's answer.
     """
     if not can_check_in_at(by, event.organization):
         raise OperationError("您无权为该活动签到", code="forbidden")
-    conn = db.session.connection()
-    if driver_sql.run(conn, _SEEN, {"client_scan_id": scan.client_scan_id}).first() is not None:
+    ticket: Registration | None = None
+    checked_in: int | None = None
+    if scan.code:
+        seen, ticket, checked_in = scan_ticket_at_event(scan.client_scan_id, ticket_token_from(scan.code), event)
+    else:
+        seen = driver_sql.read(db.session.connection(), _SEEN, {"client_scan_id": scan.client_scan_id}).scalar()
+    if seen is not None:
         known = _known_scan(scan.client_scan_id)
         assert known is not None
         return _replay(known, event, scan)
     now = now or utcnow()
     at = clamp_scanned_at(scan.scanned_at, now)
-    result = _decide(event, scan, by=by, at=at)
-    stored = driver_sql.run(db.session.connection(), _STORE, {
-        "client_scan_id": scan.client_scan_id, "event_id": event.id, "user_id": by.id, "scanned_at": at,
-        "received_at": now, "outcome": result.outcome.value, "code": result.code,
-        "participant_id": result.participant_id, "check_in_id": result.check_in_id,
-        "checked_in_at": result.checked_in_at, "checked_out_at": result.checked_out_at}).scalar()
-    if stored is None:
+    stored = {"client_scan_id": scan.client_scan_id, "event_id": event.id, "user_id": by.id, "scanned_at": at,
+              "received_at": now}
+    rider = Rider(_STORE_WITH_CHECK_IN, {f"scan_{k}": v for k, v in stored.items()}) if scan.mode == Mode.IN else None
+    result, written = _decide(event, scan, by=by, at=at, ticket=ticket, checked_in=checked_in, rider=rider,
+                              alone=alone)
+    if written:
+        return result
+    if driver_sql.run(db.session.connection(), _STORE, {
+            **stored, "outcome": result.outcome.value, "code": result.code, "participant_id": result.participant_id,
+            "check_in_id": result.check_in_id, "checked_in_at": result.checked_in_at,
+            "checked_out_at": result.checked_out_at}).scalar() is None:
         raise ScanRaced("该扫码记录正在另一请求中处理，请重试", code="scan_raced")
     return result  # built by _result: replayed is False already, no copy needed
 

@@ -94,7 +94,7 @@ def sync_scans_json(event_id: int) -> Any:
     with one_sqlite_writer(db.session):
         for attempt in (1, 2):
             try:
-                answers = _apply(event, scans)
+                answers, counts = _apply(event, scans)
             except ScanRaced as exc:  # a resent scan met its original: start again, which replays it
                 db.session.rollback()
                 if attempt == 2:
@@ -104,24 +104,32 @@ def sync_scans_json(event_id: int) -> Any:
                 db.session.rollback()
                 return _error(exc.message, exc.code, 403 if exc.code == "forbidden" else 400)
             break
-        # The counts as this batch leaves them, read before the commit: one primary-key read in the same
-        # transaction (on PostgreSQL a new transaction after the commit would cost two more round trips).
-        counts = event_counts(key)
+        # The counts as this batch leaves them: returned by its last check-in's statement (PostgreSQL), else
+        # read before the commit, one primary-key read in the same transaction (on PostgreSQL a new transaction
+        # after the commit would cost two more round trips).
+        if counts is None:
+            counts = event_counts(key)
         db.session.commit()
     return jsonify(ok=True, results=answers, stats=event_stats(key, counts))
 
 
-def _apply(event: Event, scans: list[Any]) -> list[dict[str, Any]]:
-    """Apply each scan in order and return the answers; a malformed one is answered, not stored."""
+def _apply(event: Event, scans: list[Any]) -> tuple[list[dict[str, Any]], tuple[int, ...] | None]:
+    """Apply each scan in order and return the answers, and the event's figures if the last scan's statement
+    returned them (nothing was written after it); a malformed scan is answered, not stored."""
     answers: list[dict[str, Any]] = []
+    counts: tuple[int, ...] | None = None
     for raw in scans:
         try:
             scan: Scan = parse_scan(raw)
         except BadScan as exc:
             answers.append(bad_scan_answer(exc.message, exc.client_scan_id))
+            counts = None
             continue
-        answers.append(scan_answer(event, process_scan(event, scan, by=_user()), viewer=_user()))
-    return answers
+        # One scan is the request's whole write: on PostgreSQL its statement commits itself.
+        result = process_scan(event, scan, by=_user(), alone=len(scans) == 1)
+        answers.append(scan_answer(event, result, viewer=_user()))
+        counts = result.counts
+    return answers, counts
 
 
 @bp.route("/api/events/<int:event_id>/search")
