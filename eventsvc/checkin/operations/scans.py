@@ -160,6 +160,9 @@ def _decide(event: Event, scan: Scan, *, by: User, at: datetime, ticket: Registr
                 result = check_in(event, participant, by=by, method=MANUAL, at=at, registration=reg,
                                   given=scan.person, rider=rider, alone=alone)
             if result.rode and result.rider_id is None:
+                # The id was stored by another scan since this one's read. A resend of this same scan never gets
+                # here (its check-in meets the original's first); a device reusing an id for another ticket does,
+                # and then, sent in autocommit, this check-in stands as the staff member scanned it.
                 raise ScanRaced("该扫码记录正在另一请求中处理，请重试", code="scan_raced")
             return _from_check_in(scan, result), result.rode
         participant, _reg = _participant_for(event, scan, by=by, ticket=ticket)
