@@ -272,11 +272,8 @@ _TICKET_COLUMNS = (
     "r.id, r.event_id, r.participant_id, r.status, r.name_given, r.workplace_given,"
     " p.phone, p.name, p.workplace, p.group_label, p.first_organization_id, c.id"
 )
-_TICKET_AT_EVENT = (
-    " LEFT JOIN check_in c ON c.event_id = :event AND c.participant_id = r.participant_id WHERE r.token = :token")
-_TICKET = f"SELECT {_TICKET_COLUMNS} FROM registration r JOIN participant p ON p.id = r.participant_id" + (
-    _TICKET_AT_EVENT)
-# A staff scan's one read: whether its scan id is known, and its ticket as _TICKET reads it (NULLs: no such ticket).
+# A staff scan's one read: whether its scan id is known, and its ticket with its holder and their check-in here
+# (NULLs: no such ticket).
 _SCAN_TICKET = (
     f"SELECT {_TICKET_COLUMNS}, (SELECT id FROM scan_record WHERE client_scan_id = :client_scan_id) FROM (SELECT 1) k"
     " LEFT JOIN (registration r JOIN participant p ON p.id = r.participant_id) ON r.token = :token"
@@ -284,24 +281,17 @@ _SCAN_TICKET = (
 )
 
 
-def ticket_at_event(token: str | None, event: Event) -> tuple[Registration | None, int | None]:
-    """registration_by_token for staff scanning at `event`: the registration with its participant, and the id of
-    the holder's check-in at `event` (None: not checked in), in one driver read instead of an ORM query.
+def scan_ticket_at_event(client_scan_id: str, token: str | None,
+                         event: Event) -> tuple[int | None, Registration | None, int | None]:
+    """For a staff scan at `event`, in one driver read instead of ORM queries: the id of the scan_record stored
+    for `client_scan_id` (None: a new scan), the registration of ticket `token` with its participant, and the id
+    of the holder's check-in at `event` (None: not checked in). Outside a transaction when none is open
+    (driver_sql.read), as it only reads.
 
     Only the columns a scan uses are set (registration: ids, token, status, details as given; participant:
     what person_at_event sets); anything else loads if touched. Objects already in the session are used as
     they are, as an ORM query would.
     """
-    if not token or len(token) > 40:
-        return None, None
-    row = driver_sql.run(_flushed_connection(), _TICKET, {"event": event.id, "token": token}).first()
-    return _ticket_from_row(token, row)
-
-
-def scan_ticket_at_event(client_scan_id: str, token: str | None,
-                         event: Event) -> tuple[int | None, Registration | None, int | None]:
-    """The id of the scan_record stored for `client_scan_id` (None: a new scan), then ticket_at_event's answer,
-    in one read; outside a transaction when none is open (driver_sql.read), as it only reads."""
     usable = token if token and len(token) <= 40 else None
     row = driver_sql.read(_flushed_connection(), _SCAN_TICKET,
                           {"client_scan_id": client_scan_id, "event": event.id, "token": usable}).one()

@@ -1,5 +1,6 @@
-"""A staff ticket scan through the fast path (one driver read of ticket, holder and check-in; the audit entry
-written by record_now) answers and stores exactly what the ORM path (registration_by_token, record) did."""
+"""A staff ticket scan through the fast path (one driver read of scan id, ticket, holder and check-in; on
+PostgreSQL one statement for the check-in, its counts, audit entry and scan record) answers and stores exactly
+what the ORM path (registration_by_token, record, step by step) did."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from eventsvc.checkin.models import Registration, ScanRecord
 from eventsvc.checkin.operations import Scan, check_in, process_scan, register
 from eventsvc.checkin.operations import checkins as checkins_module
 from eventsvc.checkin.operations import scans as scans_module
-from eventsvc.checkin.queries import registration_by_token, ticket_at_event
+from eventsvc.checkin.queries import registration_by_token, scan_ticket_at_event
 from eventsvc.checkin.scanner.answers import scan_answer
 from eventsvc.core.timeutil import utcnow
 from eventsvc.events.models import Event
@@ -163,15 +164,16 @@ def test_second_scan_of_a_checked_in_ticket_answers_already(scene, fixed_now, or
     assert (fast_answer, fast_rows) == (orm_answer, orm_rows)
 
 
-def test_ticket_at_event_sets_what_the_scan_uses(scene) -> None:  # type: ignore[no-untyped-def]
+def test_scan_ticket_at_event_sets_what_the_scan_uses(scene) -> None:  # type: ignore[no-untyped-def]
     db.session.expunge_all()
     event = db.session.get_one(Event, scene["event_id"])
-    reg, check_in_id = ticket_at_event(scene["tokens"][0], event)
-    assert reg is not None and check_in_id is None
+    seen, reg, check_in_id = scan_ticket_at_event("never-seen-scan", scene["tokens"][0], event)
+    assert seen is None and reg is not None and check_in_id is None
     loaded = set(reg.__dict__) - {"_sa_instance_state"}
     assert {"id", "event_id", "participant_id", "token", "status", "name_given", "workplace_given",
             "participant"} <= loaded
     assert {"id", "phone", "name", "workplace", "group", "first_organization_id"} <= set(reg.participant.__dict__)
     assert reg is registration_by_token(scene["tokens"][0])  # the same identity the ORM query answers
     assert reg.created_at is not None  # columns not read load when touched
-    assert ticket_at_event(None, event) == (None, None) and ticket_at_event("x" * 41, event) == (None, None)
+    assert scan_ticket_at_event("s", None, event) == (None, None, None)
+    assert scan_ticket_at_event("s", "x" * 41, event) == (None, None, None)
