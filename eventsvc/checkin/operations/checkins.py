@@ -259,18 +259,15 @@ _INSERT_CHECK_IN = (
 )
 
 
-def _pg_typed(column: str) -> str:
-    return driver_sql.pg_typed(CheckIn.__table__.c[column])
-
-
 # PostgreSQL: a counted check-in and its counts in one statement (counters.pg_counted_after); for a person new
 # to the district, the participant's INSERT (`p`) too: the check-in takes p's id, and a phone inserted by
 # a concurrent request a moment ago leaves `p`, and so everything, empty (the caller then goes the usual way).
 _PG_RETURNING = ", participant_id, checked_in_at"  # what the CTEs over `c` read of it
-_PG_CHECK_IN = f"c AS ({_INSERT_CHECK_IN}{_PG_RETURNING})"
+_PG_CHECK_IN_CTE = f"c AS ({_INSERT_CHECK_IN}{_PG_RETURNING})"
 _PG_NEW_PERSON_CHECK_IN = counters.pg_counted_after(
     f"p AS ({_INSERT_PARTICIPANT}), c AS (INSERT INTO check_in ({', '.join(_CHECK_IN_COLUMNS)}) SELECT "
-    + ", ".join("p.id" if c == "participant_id" else _pg_typed(c) for c in _CHECK_IN_COLUMNS)
+    + ", ".join("p.id" if c == "participant_id" else driver_sql.pg_typed(CheckIn.__table__.c[c])
+               for c in _CHECK_IN_COLUMNS)
     + f" FROM p{_ON_CHECK_IN_CONFLICT}{_PG_RETURNING})")
 
 
@@ -295,7 +292,7 @@ def _pg_statement(audited: bool, rider: Rider | None) -> str:
     if found is None:
         then = ([f"audit AS ({pg_entry_after('c')})"] if audited else []) + ([f"rider AS ({key[1]})"] if rider else [])
         found = _pg_statements[key] = counters.pg_counted_after(
-            _PG_CHECK_IN, ", ".join(then), "(SELECT id FROM rider)" if rider else "")
+            _PG_CHECK_IN_CTE, ", ".join(then), "(SELECT id FROM rider)" if rider else "")
     return found
 
 
