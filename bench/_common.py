@@ -70,6 +70,12 @@ def ratio(rate: float | None, ceiling: float | None) -> float | None:
     return round(rate / ceiling, 3) if rate and ceiling else None
 
 
+def cpu_ratio_to_ceiling(cpu_ms: float | None, ceiling_cpu_ms: float | None) -> float | None:
+    """The ceiling's server CPU per request over this phase's per request (per flow): the ratio to the ceiling
+    that the load generator's own cost, on the same cores, does not dilute (None when a figure was lost)."""
+    return round(ceiling_cpu_ms / cpu_ms, 3) if cpu_ms and ceiling_cpu_ms else None
+
+
 # --- the environment -----------------------------------------------------------------------------------------
 @dataclass
 class Setting:

@@ -1,8 +1,9 @@
 """Benchmark: check-ins against the real app under gunicorn, beside a same-run one-insert ceiling.
 
 Prints JSON lines (never asserts times): rate, p50/p99, ratio to the ceiling, server CPU per request, the
-load generator's own CPU per request (it shares the machine's cores, so it bounds every rate too) and
-worker RSS for
+load generator's own CPU per request (it shares the machine's cores, so it bounds every rate too), the ratio
+to the ceiling in server CPU (`cpu_ratio_to_ceiling`, which that shared cost does not dilute) and worker RSS
+for
 - 5,000 distinct then 5,000 repeat self check-ins (POST only) at 20 connections, each person on their own
   phone (cookies and form token from one untimed GET first), the repeats from the same phones;
 - the double-submit burst (2,000 people each submitting twice at once from their phone, 50 connections) with
@@ -44,6 +45,7 @@ from _common import (  # noqa: E402  (bench/ is not a package)
     app_context,
     clean_up,
     count_rows,
+    cpu_ratio_to_ceiling,
     csrf_from,
     drive,
     emit,
@@ -228,7 +230,7 @@ def main() -> None:
 
         top = run_ceiling(s, args.distinct, conn)
         emit(BENCH, db=kind, phase="ceiling_insert", connections=conn, **top)
-        rate0 = top["rate_per_s"]
+        rate0, cpu0 = top["rate_per_s"], top["server_cpu_ms_per_req"]
 
         # ~30 k requests in all, unevenly shared: a worker passing max_requests (20,000) mid-phase is replaced
         # (~1 s of CPU) and that phase's CPU figure is lost, so the bench raises it (the ceiling never gets near).
@@ -244,10 +246,12 @@ def main() -> None:
         measure(app, lambda: post_as_phones(url, warm, conn))  # warm up: imports, templates, pools
         first = measure(app, lambda: post_as_phones(url, phones, conn))
         emit(BENCH, db=kind, phase="self_checkin_first", connections=conn, **first,
-             ratio_to_ceiling=ratio(first["rate_per_s"], rate0))
+             ratio_to_ceiling=ratio(first["rate_per_s"], rate0),
+             cpu_ratio_to_ceiling=cpu_ratio_to_ceiling(first["server_cpu_ms_per_req"], cpu0))
         repeat = measure(app, lambda: post_as_phones(url, phones, conn))  # the same phones again
         emit(BENCH, db=kind, phase="self_checkin_repeat", connections=conn, **repeat,
              ratio_to_ceiling=ratio(repeat["rate_per_s"], rate0),
+             cpu_ratio_to_ceiling=cpu_ratio_to_ceiling(repeat["server_cpu_ms_per_req"], cpu0),
              repeat_vs_first=round((repeat["rate_per_s"] or 0) / (first["rate_per_s"] or 1), 2),
              # The same comparison in the servers' CPU per request, which the load generator's own cost
              # (client_cpu_ms_per_req, on the same cores) does not dilute.
@@ -275,6 +279,7 @@ def main() -> None:
             per_flow = round(per_req * 3, 2) if per_req is not None else None
             emit(BENCH, db=kind, phase="phone_flow", connections=conn, flows=flows.pop("requests"),
                  flows_per_s=rate, ratio_to_ceiling=ratio(rate, rate0), **flows,
+                 cpu_ratio_to_ceiling=cpu_ratio_to_ceiling(per_flow, cpu0),
                  server_cpu_ms_per_flow=per_flow, steps=steps,
                  check_ins_added=stored - before, expected=args.phones)
 
@@ -284,6 +289,7 @@ def main() -> None:
             got = count_rows(s.database_url, "SELECT COUNT(*) FROM check_in WHERE event_id = :e", e=scan_id)
             emit(BENCH, db=kind, phase="scanner_api", connections=conn, tickets=args.tickets,
                  registered_in_s=setup["register_s"], **scans, ratio_to_ceiling=ratio(scans["rate_per_s"], rate0),
+                 cpu_ratio_to_ceiling=cpu_ratio_to_ceiling(scans["server_cpu_ms_per_req"], cpu0),
                  outcomes=outcomes, check_ins_stored=got, expected=args.tickets,
                  correct=got == args.tickets and scans["5xx"] == 0 and outcomes.get("success") == args.tickets)
 
