@@ -236,7 +236,7 @@ def finish_check_in(event: Event, details: dict[str, str], device: Device, *, re
                 result = check_in_typed(event, validate_person(**details), known, registration=registration,
                                         source=source, absent=known is not None)
                 if result.created:
-                    mark = answer_mark(result.check_in.id, result.seq)
+                    mark = answer_mark(result.check_in_id, result.seq)
                 db.session.commit()  # nothing is read back after it
     except OperationError as exc:
         db.session.rollback()  # a refused check-in stores nothing, not even the participant
