@@ -96,22 +96,24 @@ def test_a_known_worker_is_one_statement_and_a_repeat_writes_nothing(db, create_
 
 
 def test_a_workers_check_in_builds_its_object_only_when_asked(db, create_event) -> None:  # type: ignore[no-untyped-def]
-    """A worker's own check-in needs its id alone: no CheckIn object is built or put in the session until a
-    caller asks for one, which then has the row's values, reads nothing and, for a row read meanwhile, is
-    that same object."""
+    """A worker's own check-in needs its id alone: no CheckIn object (nor, for a worker new to the district,
+    Participant object) is built or put in the session until a caller asks for one, which then has the row's
+    values, reads nothing and, for a row read meanwhile, is that same object."""
     event = create_event()
     _as_the_view_has_them(event)
     result = check_in_typed(event, _details("13800138010"), None, registration=None,
                             source=Source("e" * 32, reason=""))
     assert result.created and result.check_in_id > 0
-    assert not any(isinstance(obj, CheckIn) for obj in db.session.identity_map.values())
+    assert not any(isinstance(obj, (CheckIn, Participant)) for obj in db.session.identity_map.values())
     db.session.commit()
     with seen_statements(db.engine) as statements:
         record = result.check_in
-        seen = (record.id, record.event_id, record.method, record.device_hash, record.name_given)
-    assert seen == (result.check_in_id, event.id, SELF_SCAN, "e" * 32, "陈师傅")
+        seen = (record.id, record.event_id, record.method, record.device_hash, record.name_given,
+                record.participant.phone, record.participant.name, record.participant.first_organization_id)
+    assert seen == (result.check_in_id, event.id, SELF_SCAN, "e" * 32, "陈师傅", "13800138010", "陈师傅",
+                    event.organization_id)
     assert statements == [] and result.check_in is record
-    assert record.participant.phone == "13800138010"
+    assert db.session.get_one(Participant, record.participant_id) is record.participant
     assert db.session.identity_map.get(db.session.identity_key(CheckIn, record.id)) is record
 
     other = check_in_typed(event, _details("13800138011"), None, registration=None, source=Source())
