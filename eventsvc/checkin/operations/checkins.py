@@ -83,7 +83,7 @@ class NewCheckIn:
 
     Its ORM object is built only when a caller asks for it (CheckInResult.check_in): a worker's own check-in
     needs the id alone. Building and attaching these objects (and the new participant's), then expiring them
-    at the commit, was ~13 % of that request's CPU (in-process, SQLite: ~1.40 → ~1.25 ms).
+    at the commit, was ~10 % of that request's CPU (in-process, SQLite: 1.40 → 1.26 ms).
     """
 
     id: int
