@@ -414,7 +414,7 @@ def measure(server: Server, load: Callable[[], Coroutine[Any, Any, Outcome]]) ->
     return figures
 
 
-# --- the same-run ceiling: a bare Flask app doing one pooled INSERT per request -----------------------------
+# --- the same-run ceilings: a bare Flask app doing one pooled INSERT (or one SELECT) per request -------------
 CEILING_APP = textwrap.dedent('''
     """The same-run ceiling: a bare Flask app doing one pooled INSERT per request."""
     import os
@@ -440,6 +440,13 @@ CEILING_APP = textwrap.dedent('''
                          {"n": request.form.get("name", ""), "p": request.form.get("phone", ""),
                           "a": datetime.now(timezone.utc).replace(tzinfo=None)})
         return "ok"
+
+    @app.post("/read")
+    def read():
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT id, name FROM bench_ceiling WHERE phone = :p LIMIT 1"),
+                               {"p": request.form.get("phone", "")}).first()
+        return "ok" if row is not None else "none"
 ''')
 
 
@@ -473,6 +480,32 @@ def run_ceiling(s: Setting, n: int, connections: int, *, runs: int = 2) -> dict[
         figures = max(results, key=lambda r: r["rate_per_s"] or 0)
         figures["runs_per_s"] = [r["rate_per_s"] for r in results]
         figures["worker_rss_mb"] = server.worker_rss_mb()
+        return figures
+    finally:
+        server.stop()
+
+
+def run_read_ceiling(s: Setting, phones: Sequence[Phone], connections: int, *, runs: int = 2) -> dict[str, Any]:
+    """Measure the ceiling app's `/read` (one pooled SELECT by phone, indexed) as `phones` POST their forms.
+
+    A repeat check-in answers from one read, so no repeat can go faster than this bare read does with the
+    same requests (the same forms and cookies, the same client work): over the first check-in's rate it
+    bounds what `repeat_vs_first` can reach in the same run. Call it after run_ceiling (its rows are read).
+    """
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(s.ceiling_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE INDEX IF NOT EXISTS bench_ceiling_phone ON bench_ceiling (phone)"))
+    engine.dispose()
+    server = start_server("ceiling_read", "ceiling_app:app", s.tmp,
+                          {**s.env, "CEILING_DATABASE_URL": s.ceiling_url}, s.tmp)
+    try:
+        url = f"{server.base}/read"
+        measure(server, lambda: post_as_phones(url, phones[:200], connections))  # warm up
+        results = [measure(server, lambda: post_as_phones(url, phones, connections)) for _ in range(max(runs, 1))]
+        figures = max(results, key=lambda r: r["rate_per_s"] or 0)
+        figures["runs_per_s"] = [r["rate_per_s"] for r in results]
         return figures
     finally:
         server.stop()

@@ -6,6 +6,9 @@ to the ceiling in server CPU (`cpu_ratio_to_ceiling`, which that shared cost doe
 for
 - 5,000 distinct then 5,000 repeat self check-ins (POST only) at 20 connections, each person on their own
   phone (cookies and form token from one untimed GET first), the repeats from the same phones;
+- `ceiling_read`: the repeats' very requests (same phones, forms and cookies) to the ceiling app's `/read`, a
+  bare Flask app doing one pooled SELECT by phone. A repeat answers from one read, so none can go faster:
+  its `rate_vs_first` (its rate over the first check-ins') is the most `repeat_vs_first` can reach in the run;
 - the double-submit burst (2,000 people each submitting twice at once from their phone, 50 connections) with
   its correctness check;
 - `phone_flow`: what a phone does per person, as a new client (no cookies): GET the form, POST it, follow the
@@ -55,6 +58,7 @@ from _common import (  # noqa: E402  (bench/ is not a package)
     post_as_phones,
     ratio,
     run_ceiling,
+    run_read_ceiling,
     setting,
     start_server,
 )
@@ -249,8 +253,14 @@ def main() -> None:
              ratio_to_ceiling=ratio(first["rate_per_s"], rate0),
              cpu_ratio_to_ceiling=cpu_ratio_to_ceiling(first["server_cpu_ms_per_req"], cpu0))
         repeat = measure(app, lambda: post_as_phones(url, phones, conn))  # the same phones again
+        # The same phones' requests to a bare Flask app doing one SELECT: what no repeat can beat here.
+        read = run_read_ceiling(s, phones, conn)
+        emit(BENCH, db=kind, phase="ceiling_read", connections=conn, **read,
+             ratio_to_ceiling=ratio(read["rate_per_s"], rate0),
+             rate_vs_first=round((read["rate_per_s"] or 0) / (first["rate_per_s"] or 1), 2))
         emit(BENCH, db=kind, phase="self_checkin_repeat", connections=conn, **repeat,
              ratio_to_ceiling=ratio(repeat["rate_per_s"], rate0),
+             ratio_to_read_ceiling=ratio(repeat["rate_per_s"], read["rate_per_s"]),
              cpu_ratio_to_ceiling=cpu_ratio_to_ceiling(repeat["server_cpu_ms_per_req"], cpu0),
              repeat_vs_first=round((repeat["rate_per_s"] or 0) / (first["rate_per_s"] or 1), 2),
              # The same comparison in the servers' CPU per request, which the load generator's own cost
