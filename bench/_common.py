@@ -416,7 +416,7 @@ def measure(server: Server, load: Callable[[], Coroutine[Any, Any, Outcome]]) ->
 
 # --- the same-run ceilings: a bare Flask app doing one pooled INSERT (or one SELECT) per request -------------
 CEILING_APP = textwrap.dedent('''
-    """The same-run ceiling: a bare Flask app doing one pooled INSERT per request."""
+    """The same-run ceilings: a bare Flask app doing one pooled INSERT (/insert) or SELECT (/read) per request."""
     import os
     from datetime import datetime, timezone
 
