@@ -416,7 +416,8 @@ def measure(server: Server, load: Callable[[], Coroutine[Any, Any, Outcome]]) ->
 
 # --- the same-run ceilings: a bare Flask app doing one pooled INSERT (or one SELECT) per request -------------
 CEILING_APP = textwrap.dedent('''
-    """The same-run ceilings: a bare Flask app doing one pooled INSERT (/insert) or SELECT (/read) per request."""
+    """The same-run ceilings: a bare Flask app doing one pooled INSERT (/insert) or SELECT (/read) per request,
+    or nothing but parse the form (/noop)."""
     import os
     from datetime import datetime, timezone
 
@@ -447,6 +448,11 @@ CEILING_APP = textwrap.dedent('''
             row = conn.execute(text("SELECT id, name FROM bench_ceiling WHERE phone = :p LIMIT 1"),
                                {"p": request.form.get("phone", "")}).first()
         return "ok" if row is not None else "none"
+
+    @app.post("/noop")
+    def noop():
+        request.form.get("phone")  # the form is parsed, as every view's is; the database is not touched
+        return "ok"
 ''')
 
 
@@ -498,6 +504,9 @@ def run_read_ceiling(s: Setting, phones: Sequence[Phone], connections: int, *, r
     A repeat check-in answers from one read, so no repeat can go faster than this bare read does with the
     same requests (the same forms and cookies, the same client work): over the first check-in's rate it
     bounds what `repeat_vs_first` can reach in the same run. Call it after run_ceiling (its rows are read).
+
+    The same requests to `/noop` (parse the form, answer, no database) follow, on the same server: what any
+    Flask view costs and reaches here before it does any work (`noop_*` figures).
     """
     from sqlalchemy import create_engine, text
 
@@ -512,7 +521,12 @@ def run_read_ceiling(s: Setting, phones: Sequence[Phone], connections: int, *, r
     try:
         url = f"{server.base}/read"
         measure(server, lambda: post_as_phones(url, phones[:200], connections))  # warm up
-        return best_of(server, lambda: post_as_phones(url, phones, connections), runs)
+        figures = best_of(server, lambda: post_as_phones(url, phones, connections), runs)
+        noop = f"{server.base}/noop"
+        nothing = best_of(server, lambda: post_as_phones(noop, phones, connections), runs)
+        figures.update({f"noop_{key}": nothing[key] for key in (
+            "rate_per_s", "p50_ms", "p99_ms", "server_cpu_ms_per_req", "client_cpu_ms_per_req")})
+        return figures
     finally:
         server.stop()
 

@@ -9,6 +9,8 @@ for
 - `ceiling_read`: the repeats' very requests (same phones, forms and cookies) to the ceiling app's `/read`, a
   bare Flask app doing one pooled SELECT by phone. A repeat answers from one read, so none can go faster:
   its `rate_vs_first` (its rate over the first check-ins') is the most `repeat_vs_first` can reach in the run;
+  then the same requests to `/noop`, a Flask view that only parses the form (`noop_rate_vs_first`: what a view
+  doing nothing at all would reach);
 - the double-submit burst (2,000 people each submitting twice at once from their phone, 50 connections) with
   its correctness check;
 - `phone_flow`: what a phone does per person, as a new client (no cookies): GET the form, POST it, follow the
@@ -257,7 +259,8 @@ def main() -> None:
         read = run_read_ceiling(s, phones, conn)
         emit(BENCH, db=kind, phase="ceiling_read", connections=conn, **read,
              ratio_to_ceiling=ratio(read["rate_per_s"], rate0),
-             rate_vs_first=round((read["rate_per_s"] or 0) / (first["rate_per_s"] or 1), 2))
+             rate_vs_first=round((read["rate_per_s"] or 0) / (first["rate_per_s"] or 1), 2),
+             noop_rate_vs_first=round((read["noop_rate_per_s"] or 0) / (first["rate_per_s"] or 1), 2))
         emit(BENCH, db=kind, phase="self_checkin_repeat", connections=conn, **repeat,
              ratio_to_ceiling=ratio(repeat["rate_per_s"], rate0),
              ratio_to_read_ceiling=ratio(repeat["rate_per_s"], read["rate_per_s"]),
