@@ -4,13 +4,14 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import CheckConstraint, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, make_transient_to_detached, mapped_column, scoped_session
+from sqlalchemy.orm.util import identity_key
 
 from eventsvc.core.timeutil import utcnow
 
@@ -48,6 +49,19 @@ def attach_as_loaded(session: Session | scoped_session[Any], obj: Any) -> None:
     nothing read back; attributes not set load if touched)."""
     make_transient_to_detached(obj)
     session.add(obj)
+
+
+T = TypeVar("T")
+
+
+def loaded(session: Session | scoped_session[Any], model: type[T], ident: int, build: Callable[[], T]) -> T:
+    """The session's object for this row if it holds one already, else `build()` put in as loaded
+    (attach_as_loaded): a row read or written with driver SQL becomes one object per session, as a query's."""
+    found = session.identity_map.get(identity_key(model, ident))
+    if found is None:
+        found = build()
+        attach_as_loaded(session, found)
+    return found
 
 
 @contextmanager

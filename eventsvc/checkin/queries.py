@@ -23,7 +23,7 @@ from eventsvc.checkin.models import (
 from eventsvc.core import driver_sql
 from eventsvc.core.phones import InvalidPhone, mask_phone, normalize_phone
 from eventsvc.core.timeutil import fmt_local
-from eventsvc.db import attach_as_loaded
+from eventsvc.db import attach_as_loaded, loaded
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
@@ -311,11 +311,8 @@ def _ticket_from_row(token: str | None, row: Any) -> tuple[Registration | None, 
     session = db.session()
     reg = session.identity_map.get(identity_key(Registration, row[0]))
     if reg is None:
-        participant = session.identity_map.get(identity_key(Participant, row[2]))
-        if participant is None:
-            participant = Participant(id=row[2], phone=row[6], name=row[7], workplace=row[8], group=row[9],
-                                      first_organization_id=row[10])
-            attach_as_loaded(session, participant)
+        participant = loaded(session, Participant, row[2], lambda: Participant(
+            id=row[2], phone=row[6], name=row[7], workplace=row[8], group=row[9], first_organization_id=row[10]))
         reg = Registration(id=row[0], event_id=row[1], participant_id=row[2], token=token, status=row[3],
                            name_given=row[4], workplace_given=row[5])
         attach_as_loaded(session, reg)

@@ -20,7 +20,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from eventsvc.audit.models import AuditEntry
 from eventsvc.audit.operations import entry_params, person_label, pg_entry_after, record_now
@@ -45,7 +44,7 @@ from eventsvc.core.exceptions import OperationError
 from eventsvc.core.permissions import can_check_in_at
 from eventsvc.core.phones import InvalidPhone, normalize_phone
 from eventsvc.core.timeutil import fmt_local, utcnow
-from eventsvc.db import attach_as_loaded
+from eventsvc.db import loaded
 from eventsvc.events.models import CANCELLED, PUBLISHED, TARGET_GROUPS, Event
 from eventsvc.extensions import db
 from eventsvc.orgs.models import Organization, User
@@ -69,8 +68,7 @@ class NewParticipant:
 
     def attach(self) -> Participant:
         """The row as a loaded object of the session (the one already there, if it was read meanwhile)."""
-        known = db.session.identity_map.get(identity_key(Participant, self.id))
-        return known if known is not None else _attached_participant(self.id, self.row)
+        return loaded(db.session, Participant, self.id, lambda: _participant_from_row(self.id, self.row))
 
 
 def _as_object(participant: Participant | NewParticipant) -> Participant:
@@ -92,8 +90,8 @@ class NewCheckIn:
 
     def attach(self) -> CheckIn:
         """The row as a loaded object of the session (the one already there, if it was read meanwhile)."""
-        known = db.session.identity_map.get(identity_key(CheckIn, self.id))
-        return known if known is not None else _attached_check_in(self.id, self.values, _as_object(self.participant))
+        return loaded(db.session, CheckIn, self.id,
+                      lambda: _check_in_from_values(self.id, self.values, _as_object(self.participant)))
 
 
 @dataclass
@@ -127,11 +125,6 @@ class CheckInResult:
         ) or 0
 
 
-def _attach(obj: CheckIn | Participant) -> None:
-    """Put a row inserted with Core into the session as loaded, so nothing reads it back."""
-    attach_as_loaded(db.session, obj)
-
-
 _PERSON_AT_EVENT = (
     "SELECT p.id, p.name, p.workplace, p.group_label, p.first_organization_id, c.id FROM participant p"
     " LEFT JOIN check_in c ON c.participant_id = p.id AND c.event_id = :event WHERE p.phone = :phone"
@@ -155,11 +148,8 @@ def person_from_row(phone: str, row: Sequence[Any] | None) -> tuple[Participant 
         return None, None
     if row[5] is not None:
         return None, row[5]
-    participant = db.session.identity_map.get(identity_key(Participant, row[0]))
-    if participant is None:
-        participant = Participant(id=row[0], phone=phone, name=row[1], workplace=row[2], group=row[3],
-                                  first_organization_id=row[4])
-        _attach(participant)
+    participant = loaded(db.session, Participant, row[0], lambda: Participant(
+        id=row[0], phone=phone, name=row[1], workplace=row[2], group=row[3], first_organization_id=row[4]))
     return participant, row[5]
 
 
@@ -248,13 +238,11 @@ def _participant_row(details: Mapping[str, str], organization_id: int | None) ->
             "created_at": now, "updated_at": now}
 
 
-def _attached_participant(new_id: int, row: Mapping[str, Any]) -> Participant:
-    """The participant just inserted from `row` (_participant_row), as a loaded object of the session."""
-    participant = Participant(id=new_id, phone=row["phone"], name=row["name"], workplace=row["workplace"],
-                              group=row["group_label"], first_organization_id=row["first_organization_id"],
-                              created_at=row["created_at"], updated_at=row["updated_at"], anonymized_at=None)
-    _attach(participant)
-    return participant
+def _participant_from_row(new_id: int, row: Mapping[str, Any]) -> Participant:
+    """The participant just inserted from `row` (_participant_row), as an object (NewParticipant.attach)."""
+    return Participant(id=new_id, phone=row["phone"], name=row["name"], workplace=row["workplace"],
+                       group=row["group_label"], first_organization_id=row["first_organization_id"],
+                       created_at=row["created_at"], updated_at=row["updated_at"], anonymized_at=None)
 
 
 def _insert_new_participant(details: Mapping[str, str], organization_id: int | None) -> Participant | NewParticipant:
@@ -511,11 +499,10 @@ def _new_row(event: Event, participant_id: int | None, *, by: User | None, metho
     return values
 
 
-def _attached_check_in(new_id: int, values: Mapping[str, Any], participant: Participant) -> CheckIn:
-    """The check-in row just inserted, as a loaded object of the session with its participant."""
+def _check_in_from_values(new_id: int, values: Mapping[str, Any], participant: Participant) -> CheckIn:
+    """The check-in row just inserted, as an object with its participant (NewCheckIn.attach)."""
     record = CheckIn(id=new_id, checked_out_at=None, checked_out_by_id=None, reviewed_by_id=None,
                      reviewed_at=None, **values)
-    _attach(record)
     set_committed_value(record, "participant", participant)  # known here: nothing loads it again
     return record
 

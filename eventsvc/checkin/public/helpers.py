@@ -21,7 +21,7 @@ from eventsvc.checkin.public.device import current_device
 from eventsvc.checkin.queries import find_participant
 from eventsvc.checkin.tokens import seal, unseal
 from eventsvc.core import driver_sql
-from eventsvc.db import attach_as_loaded
+from eventsvc.db import attach_as_loaded, loaded
 from eventsvc.events.models import Event
 from eventsvc.extensions import db
 
@@ -79,10 +79,7 @@ def remembered_check_in(event: Event, person: Mapping[str, str] | None,
     found = session.identity_map.get(identity_key(CheckIn, row[0]))
     if found is not None:
         return found
-    participant = session.identity_map.get(identity_key(Participant, row[1]))
-    if participant is None:
-        participant = Participant(id=row[1], phone=phone)
-        attach_as_loaded(session, participant)
+    participant = loaded(session, Participant, row[1], lambda: Participant(id=row[1], phone=phone))
     record = CheckIn(id=row[0], event_id=event.id, participant_id=row[1],
                      checked_in_at=driver_sql.as_datetime(row[2]), status=row[3],
                      checked_out_at=driver_sql.as_datetime(row[4]), device_hash=row[5], registration_id=row[6])
